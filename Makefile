@@ -1,0 +1,138 @@
+# annals: one non-recursive Makefile for the daemon, the client and the tests.
+#
+#   make                build build/annalsd and build/annals
+#   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
+#   make test           build and run every test (unit binaries and integration scripts via prove)
+#   make test SANITIZE=address,undefined
+#   make install PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Missing Debian build dependencies are installed with apt-get when we are
+# root or have password-less sudo; otherwise the exact command is printed.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/annals
+DOCDIR  ?= $(PREFIX)/share/doc/annals
+SANITIZE ?=
+OPT     ?= -O2 -g
+
+ifeq ($(SANITIZE),)
+BUILD := build
+SAN :=
+else
+BUILD := build/sanitize
+SAN := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+DEB_PKGS := pkg-config liblmdb-dev libuv1-dev libmsgpack-dev libjansson-dev perl
+PKG_DAEMON := lmdb libuv msgpack
+PKG_CLIENT := msgpack jansson
+
+WARN   := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow
+STD    := -std=c11 -D_GNU_SOURCE
+CFLAGS_ALL = $(STD) $(OPT) $(WARN) $(SAN) -I. $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+PROTO_SRC  := $(wildcard proto/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit clean install uninstall deps
+all: $(BUILD)/annalsd $(BUILD)/annals
+
+# The configuration fragment is made first (GNU make remakes included
+# makefiles before anything else), so dependencies are checked and pkg-config
+# is asked exactly once per build directory.
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+include $(BUILD)/config.mk
+endif
+
+$(BUILD)/config.mk: Makefile
+	@mkdir -p $(@D)
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	  done; \
+	elif ! pkg-config --exists $(PKG_DAEMON) $(PKG_CLIENT) 2>/dev/null; then \
+	  echo "annals: cannot find the build dependencies ($(PKG_DAEMON) $(PKG_CLIENT)) with pkg-config" >&2; exit 1; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else echo "annals: missing build dependencies. Install them with:" >&2; \
+	       echo "  sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	  echo "annals: installing build dependencies:$$missing" >&2; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; } || \
+	  { echo "annals: apt-get failed; run: sudo apt-get install -y$$missing" >&2; exit 1; }; \
+	fi
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKG_DAEMON) $(PKG_CLIENT))"; \
+	   echo "DAEMON_LIBS := $$(pkg-config --libs $(PKG_DAEMON)) -lpthread"; \
+	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libproto.a: $(PROTO_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/libdaemon.a: $(DAEMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/libclient.a: $(CLIENT_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/annalsd: $(BUILD)/obj/daemon/main.o $(BUILD)/libdaemon.a $(BUILD)/libproto.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS)
+
+$(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libproto.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CLIENT_LIBS)
+
+# Unit tests link against the component archives; the linker pulls in only
+# the objects a test needs.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
+
+unit: $(UNIT_BIN)
+
+# prove runs the TAP unit binaries first, then the integration scripts, each
+# of which starts its own annalsd on a private data dir and socket.
+test: all unit
+	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
+
+run: all
+	@mkdir -p var
+	@( ANNALS_SOCKET=var/annalsd.sock; export ANNALS_SOCKET; \
+	   for i in $$(seq 1 100); do $(BUILD)/annals ping >/dev/null 2>&1 && break; sleep 0.1; done; \
+	   n=$$($(BUILD)/annals count --json 2>/dev/null | sed -n 's/.*"count": *\([0-9]*\).*/\1/p'); \
+	   if [ "$$n" = 0 ]; then $(BUILD)/annals import config/seed-events.jsonl && \
+	     echo "annals: seed timeline loaded from config/seed-events.jsonl" >&2; fi ) &
+	exec $(BUILD)/annalsd --config config/annalsd.conf
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/annalsd $(BUILD)/annals $(DESTDIR)$(BINDIR)/
+	install -m 0644 config/annalsd.conf config/seed-events.jsonl $(DESTDIR)$(DATADIR)/
+	install -m 0644 proto/PROTOCOL.md README.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/annalsd $(DESTDIR)$(BINDIR)/annals
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
