@@ -1,0 +1,185 @@
+/* index.c: key and value encodings of the LMDB databases (see index.h). */
+#include <string.h>
+
+#include "daemon/index.h"
+
+#define DAY 86400LL
+
+unsigned index_class_of(const edtf_bounds_t *b)
+{
+    int64_t span = b->end_hi - b->start_lo + 1;
+    for (unsigned c = 0; c < INDEX_CLASSES - 1; c++)
+        if (span <= ((int64_t)1 << c) * DAY)
+            return c;
+    return INDEX_CLASSES - 1;
+}
+
+int64_t index_class_span(unsigned c)
+{
+    if (c >= INDEX_CLASSES - 1)
+        return INT64_MAX;
+    return ((int64_t)1 << c) * DAY;
+}
+
+int64_t index_class_min_span(unsigned c)
+{
+    return c == 0 ? 1 : index_class_span(c - 1) + 1;
+}
+
+static void index_put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (unsigned char)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t index_get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Flipping the sign bit makes signed times sort as unsigned bytes do. */
+static uint64_t index_bias(edtf_time t)
+{
+    return (uint64_t)t ^ (1ULL << 63);
+}
+
+size_t index_time_key(unsigned cls, edtf_time start_lo, const char *id, size_t idlen,
+                      unsigned char *key)
+{
+    key[0] = (unsigned char)cls;
+    index_put_be64(key + 1, index_bias(start_lo));
+    memcpy(key + 9, id, idlen);
+    return 9 + idlen;
+}
+
+void index_time_key_parse(const unsigned char *key, size_t len, unsigned *cls,
+                          edtf_time *start_lo, const char **id, size_t *idlen)
+{
+    *cls = key[0];
+    *start_lo = (edtf_time)(index_get_be64(key + 1) ^ (1ULL << 63));
+    *id = (const char *)key + 9;
+    *idlen = len - 9;
+}
+
+void index_time_val(const edtf_bounds_t *b, unsigned char val[INDEX_TIME_VAL_SIZE])
+{
+    memcpy(val, &b->start_hi, 8);
+    memcpy(val + 8, &b->end_lo, 8);
+    memcpy(val + 16, &b->end_hi, 8);
+}
+
+void index_time_val_parse(const unsigned char *val, edtf_time start_lo, edtf_bounds_t *b)
+{
+    b->start_lo = start_lo;
+    memcpy(&b->start_hi, val, 8);
+    memcpy(&b->end_lo, val + 8, 8);
+    memcpy(&b->end_hi, val + 16, 8);
+}
+
+void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_HEADER])
+{
+    uint32_t body_len = (uint32_t)r->body_len;
+    memset(hdr, 0, INDEX_RECORD_HEADER);
+    hdr[0] = INDEX_RECORD_VERSION;
+    memcpy(hdr + 4, &body_len, 4);
+    memcpy(hdr + 8, &r->bounds.start_lo, 8);
+    memcpy(hdr + 16, &r->bounds.start_hi, 8);
+    memcpy(hdr + 24, &r->bounds.end_lo, 8);
+    memcpy(hdr + 32, &r->bounds.end_hi, 8);
+    memcpy(hdr + 40, &r->seq, 8);
+    memcpy(hdr + 48, &r->created_ms, 8);
+    memcpy(hdr + 56, &r->updated_ms, 8);
+}
+
+int index_record_parse(const void *data, size_t len, index_record *r)
+{
+    const unsigned char *p = data;
+    uint32_t body_len;
+    if (len < INDEX_RECORD_HEADER || p[0] != INDEX_RECORD_VERSION)
+        return -1;
+    memcpy(&body_len, p + 4, 4);
+    if ((size_t)body_len != len - INDEX_RECORD_HEADER)
+        return -1;
+    memcpy(&r->bounds.start_lo, p + 8, 8);
+    memcpy(&r->bounds.start_hi, p + 16, 8);
+    memcpy(&r->bounds.end_lo, p + 24, 8);
+    memcpy(&r->bounds.end_hi, p + 32, 8);
+    memcpy(&r->seq, p + 40, 8);
+    memcpy(&r->created_ms, p + 48, 8);
+    memcpy(&r->updated_ms, p + 56, 8);
+    r->body = (const char *)p + INDEX_RECORD_HEADER;
+    r->body_len = body_len;
+    return 0;
+}
+
+void index_seq_key(uint64_t seq, unsigned char key[8])
+{
+    index_put_be64(key, seq);
+}
+
+uint64_t index_seq_key_parse(const unsigned char key[8])
+{
+    return index_get_be64(key);
+}
+
+static const char index_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The cursor is base64url (no padding) of: version byte 1, start_lo as 8
+ * bytes, then the id. */
+size_t index_cursor_encode(edtf_time start_lo, const char *id, size_t idlen, char *out)
+{
+    unsigned char raw[1 + 8 + EVENT_ID_MAX];
+    size_t n = 0, o = 0;
+    raw[n++] = 1;
+    index_put_be64(raw + n, index_bias(start_lo));
+    n += 8;
+    memcpy(raw + n, id, idlen);
+    n += idlen;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)raw[i + 1] << 8;
+        if (i + 2 < n) v |= raw[i + 2];
+        out[o++] = index_b64[(v >> 18) & 63];
+        out[o++] = index_b64[(v >> 12) & 63];
+        if (i + 1 < n) out[o++] = index_b64[(v >> 6) & 63];
+        if (i + 2 < n) out[o++] = index_b64[v & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+int index_cursor_decode(const char *s, size_t len, edtf_time *start_lo, char *id, size_t *idlen)
+{
+    unsigned char raw[1 + 8 + EVENT_ID_MAX + 3];
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    if (len % 4 == 1)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        const char *q = memchr(index_b64, s[i], 64);
+        if (!q || s[i] == '\0')
+            return -1;
+        acc = (acc << 6) | (uint32_t)(q - index_b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= sizeof raw)
+                return -1;
+            raw[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (n < 10 || raw[0] != 1 || n - 9 > EVENT_ID_MAX)
+        return -1;
+    *start_lo = (edtf_time)(index_get_be64(raw + 1) ^ (1ULL << 63));
+    *idlen = n - 9;
+    memcpy(id, raw + 9, *idlen);
+    id[*idlen] = '\0';
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* index.h: how events are laid out in LMDB keys and values: the record
+ * (header + canonical body), the time index, the change log and the cursor
+ * string. Pure encodings, no LMDB calls; store.c does the I/O. */
+#ifndef ANNALS_INDEX_H
+#define ANNALS_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/edtf.h"
+#include "proto/event.h"
+
+/* Time index: events are grouped into classes by the length of the span they
+ * may cover (end_hi - start_lo), class k holding spans of at most 2^k days
+ * and the last class everything longer. A window query scans, in each class,
+ * only the starts in [window_lo - longest span of the class, window_hi], so
+ * a few multi-year events never make a one-day query walk years of index. */
+#define INDEX_CLASSES 17
+#define INDEX_TIME_KEY_MAX (1 + 8 + EVENT_ID_MAX)
+#define INDEX_TIME_VAL_SIZE 24
+
+/* index_class_of: the class of an event's bounds. */
+unsigned index_class_of(const edtf_bounds_t *b);
+
+/* index_class_span: the longest span (seconds) of class c; INT64_MAX for the last. */
+int64_t index_class_span(unsigned c);
+
+/* index_class_min_span: the shortest span (seconds) an event of class c has. */
+int64_t index_class_min_span(unsigned c);
+
+/* index_time_key: key = class (1 byte) | start_lo (8 bytes, order-preserving)
+ * | id. Returns the key length. */
+size_t index_time_key(unsigned cls, edtf_time start_lo, const char *id, size_t idlen,
+                      unsigned char *key);
+
+/* index_time_key_parse: the parts of a time key; id points into key. */
+void index_time_key_parse(const unsigned char *key, size_t len, unsigned *cls,
+                          edtf_time *start_lo, const char **id, size_t *idlen);
+
+/* index_time_val / index_time_val_parse: the rest of the bounds, so range
+ * and count can test a window without reading the record. */
+void index_time_val(const edtf_bounds_t *b, unsigned char val[INDEX_TIME_VAL_SIZE]);
+void index_time_val_parse(const unsigned char *val, edtf_time start_lo, edtf_bounds_t *b);
+
+/* A stored record: a fixed header, then the canonical body (a msgpack map of
+ * every field but id, as event_validate builds it). */
+#define INDEX_RECORD_VERSION 1
+#define INDEX_RECORD_HEADER 64
+
+typedef struct {
+    edtf_bounds_t bounds;
+    uint64_t seq;
+    int64_t created_ms, updated_ms;
+    const char *body;       /* borrowed from the record bytes */
+    size_t body_len;
+} index_record;
+
+void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_HEADER]);
+
+/* index_record_parse: returns 0, or -1 when the bytes are not a record. */
+int index_record_parse(const void *data, size_t len, index_record *r);
+
+/* Change log: key = seq (8 bytes big-endian), value = op | time | id. */
+enum { INDEX_OP_PUT = 1, INDEX_OP_DELETE = 2 };
+void index_seq_key(uint64_t seq, unsigned char key[8]);
+uint64_t index_seq_key_parse(const unsigned char key[8]);
+
+/* Cursor strings: an opaque, URL-safe encoding of the (start_lo, id) of the
+ * last event a page returned. */
+#define INDEX_CURSOR_MAX 256
+size_t index_cursor_encode(edtf_time start_lo, const char *id, size_t idlen, char *out);
+int index_cursor_decode(const char *s, size_t len, edtf_time *start_lo, char *id, size_t *idlen);
+
+#endif

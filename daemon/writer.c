@@ -1,0 +1,240 @@
+/* writer.c: the writer thread and its group commit (see writer.h). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/log.h"
+#include "daemon/writer.h"
+#include "proto/error.h"
+#include "proto/xalloc.h"
+
+/* One transaction takes at most this many items, so a flood of writes still
+ * commits (and answers) in bounded steps. */
+#define WRITER_BATCH_ITEMS 20000
+
+struct writer {
+    uv_loop_t *loop;
+    store_t *store;
+    uv_async_t async;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    writer_job *queue_head, *queue_tail;   /* waiting for the thread */
+    writer_job *done_head, *done_tail;     /* waiting for the loop */
+    int stopping;
+    int started;
+    writer_stats_t stats;
+};
+
+writer_job *writer_job_new(int op, size_t nitems)
+{
+    writer_job *job = xcalloc(1, sizeof *job);
+    job->op = op;
+    job->nitems = nitems;
+    job->items = xcalloc(nitems ? nitems : 1, sizeof *job->items);
+    job->err_index = -1;
+    return job;
+}
+
+void writer_job_free(writer_job *job)
+{
+    if (!job)
+        return;
+    for (size_t i = 0; i < job->nitems; i++) {
+        free(job->items[i].id);
+        free(job->items[i].body);
+    }
+    free(job->items);
+    free(job);
+}
+
+static int64_t writer_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int writer_apply(store_writer *sw, writer_job *job, int64_t now)
+{
+    int rc = store_job_begin(sw, job->err, sizeof job->err);
+    if (rc)
+        return rc;
+    job->seq = store_write_seq(sw);
+    for (size_t i = 0; i < job->nitems && rc == 0; i++) {
+        writer_item *it = &job->items[i];
+        if (job->op == WRITER_PUT)
+            rc = store_write_put(sw, it->id, it->idlen, &it->bounds, it->body, it->body_len,
+                                 now, &job->seq, job->err, sizeof job->err);
+        else
+            rc = store_write_delete(sw, it->id, it->idlen, now, &job->seq, job->err, sizeof job->err);
+        if (rc && job->many)
+            job->err_index = (long)i;   /* names the failing event of a batch */
+    }
+    int end = store_job_end(sw, rc == 0, job->err, sizeof job->err);
+    return rc ? rc : end;
+}
+
+/* Apply a batch of jobs in one transaction and commit it. */
+static void writer_run_batch(writer_t *w, writer_job *batch)
+{
+    store_writer *sw;
+    char err[512];
+    uint64_t items = 0, written = 0, deletes = 0, failed = 0;
+    int rc = store_write_begin(w->store, &sw, err, sizeof err);
+    int64_t now = writer_now_ms();
+
+    for (writer_job *j = batch; j; j = j->next) {
+        items += j->nitems;
+        if (rc) {
+            j->rc = rc;
+            snprintf(j->err, sizeof j->err, "%s", err);
+            continue;
+        }
+        j->rc = writer_apply(sw, j, now);
+    }
+    if (rc == 0) {
+        rc = store_write_commit(sw, err, sizeof err);
+        for (writer_job *j = batch; j; j = j->next) {
+            if (rc && j->rc == 0) {
+                j->rc = rc;
+                snprintf(j->err, sizeof j->err, "%s", err);
+            }
+            if (j->rc == 0) {
+                if (j->op == WRITER_PUT)
+                    written += j->nitems;
+                else
+                    deletes += j->nitems;
+            } else {
+                failed++;
+            }
+        }
+        if (rc)
+            log_error("commit failed: %s", err);
+    } else {
+        log_error("cannot start a write transaction: %s", err);
+    }
+
+    pthread_mutex_lock(&w->lock);
+    if (rc == 0)
+        w->stats.commits++;
+    w->stats.events_written += written;
+    w->stats.deletes += deletes;
+    w->stats.failed_jobs += failed;
+    if (items > w->stats.largest_batch)
+        w->stats.largest_batch = items;
+    writer_job *last = batch;
+    while (last->next)
+        last = last->next;
+    if (w->done_tail)
+        w->done_tail->next = batch;
+    else
+        w->done_head = batch;
+    w->done_tail = last;
+    pthread_mutex_unlock(&w->lock);
+    uv_async_send(&w->async);
+}
+
+static void *writer_main(void *arg)
+{
+    writer_t *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->queue_head && !w->stopping)
+            pthread_cond_wait(&w->cond, &w->lock);
+        if (!w->queue_head)
+            break;
+        /* Take what waits, up to the batch limit: every job that arrived
+         * while the previous commit was syncing shares this one. */
+        writer_job *batch = w->queue_head, *last = batch;
+        size_t items = batch->nitems;
+        while (last->next && items + last->next->nitems <= WRITER_BATCH_ITEMS) {
+            last = last->next;
+            items += last->nitems;
+        }
+        w->queue_head = last->next;
+        if (!w->queue_head)
+            w->queue_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&w->lock);
+        writer_run_batch(w, batch);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void on_writer_done(uv_async_t *handle)
+{
+    writer_t *w = handle->data;
+    pthread_mutex_lock(&w->lock);
+    writer_job *j = w->done_head;
+    w->done_head = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    while (j) {
+        writer_job *next = j->next;
+        j->next = NULL;
+        j->done(j);
+        j = next;
+    }
+}
+
+writer_t *writer_new(uv_loop_t *loop, store_t *store)
+{
+    writer_t *w = xcalloc(1, sizeof *w);
+    w->loop = loop;
+    w->store = store;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    uv_async_init(loop, &w->async, on_writer_done);
+    w->async.data = w;
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        log_error("cannot start the writer thread");
+        abort();
+    }
+    w->started = 1;
+    return w;
+}
+
+void writer_submit(writer_t *w, writer_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    if (w->queue_tail)
+        w->queue_tail->next = job;
+    else
+        w->queue_head = job;
+    w->queue_tail = job;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void writer_stats(writer_t *w, writer_stats_t *out)
+{
+    pthread_mutex_lock(&w->lock);
+    *out = w->stats;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void on_writer_closed(uv_handle_t *handle)
+{
+    writer_t *w = handle->data;
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}
+
+void writer_stop(writer_t *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    /* Answer what the thread finished after the last wake-up. */
+    on_writer_done(&w->async);
+    uv_close((uv_handle_t *)&w->async, on_writer_closed);
+}

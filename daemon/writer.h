@@ -1,0 +1,67 @@
+/* writer.h: the writer thread. The event loop hands it write jobs; it applies
+ * every job waiting in one LMDB transaction (group commit), each job in a
+ * nested transaction so a failing job is undone alone, syncs, and hands the
+ * jobs back to the loop thread, so reads keep being served while a commit
+ * waits for the disk. */
+#ifndef ANNALS_WRITER_H
+#define ANNALS_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "daemon/store.h"
+
+typedef struct writer writer_t;
+
+typedef struct {
+    char *id;               /* owned */
+    size_t idlen;
+    edtf_bounds_t bounds;
+    char *body;             /* owned; NULL for a delete */
+    size_t body_len;
+} writer_item;
+
+enum { WRITER_PUT = 1, WRITER_DELETE = 2 };
+
+typedef struct writer_job writer_job;
+typedef void (*writer_done_cb)(writer_job *job);
+
+struct writer_job {
+    writer_job *next;
+    int op;                 /* WRITER_PUT: all items or none; WRITER_DELETE: one */
+    writer_item *items;     /* owned */
+    size_t nitems;
+    void *owner;            /* for the done callback (the connection) */
+    uint32_t msgid;
+    writer_done_cb done;    /* called on the loop thread once durable or failed */
+    int many;               /* put_many: the reply lists every id */
+    /* results */
+    int rc;                 /* 0 or an ERROR_ code */
+    char err[512];
+    long err_index;         /* item that failed, or -1 */
+    uint64_t seq;           /* seq of the last item */
+};
+
+typedef struct {
+    uint64_t commits, events_written, deletes, largest_batch, failed_jobs;
+} writer_stats_t;
+
+/* writer_new: start the thread. The writer holds an async handle on loop. */
+writer_t *writer_new(uv_loop_t *loop, store_t *store);
+
+/* writer_job_new: a job with room for nitems items (zeroed). */
+writer_job *writer_job_new(int op, size_t nitems);
+void writer_job_free(writer_job *job);
+
+/* writer_submit: queue a job (loop thread). Its done callback runs later on
+ * the loop thread; the callback owns the job then and frees it. */
+void writer_submit(writer_t *w, writer_job *job);
+
+void writer_stats(writer_t *w, writer_stats_t *out);
+
+/* writer_stop: finish every queued job, run their callbacks, stop the thread
+ * and close the async handle. The writer is freed when the handle is closed. */
+void writer_stop(writer_t *w);
+
+#endif

@@ -1,0 +1,220 @@
+/* test_store.c: the LMDB store keeps events, seqs and the time index
+ * consistent: put, replace, delete, scans in both orders with cursors,
+ * multi-class windows, nested-job rollback, and persistence across reopen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/index.h"
+#include "daemon/store.h"
+#include "proto/error.h"
+#include "tap.h"
+
+static char dir[256];
+
+static edtf_bounds_t day_bounds(const char *start, const char *end)
+{
+    edtf_date s, e;
+    edtf_bounds_t b;
+    char err[128];
+    edtf_parse(start, strlen(start), &s, err, sizeof err);
+    if (end)
+        edtf_parse(end, strlen(end), &e, err, sizeof err);
+    edtf_bounds(&s, end ? &e : NULL, &b, err, sizeof err);
+    return b;
+}
+
+static int put(store_t *s, const char *id, const char *start, const char *end, uint64_t *seq)
+{
+    store_writer *w;
+    char err[256];
+    edtf_bounds_t b = day_bounds(start, end);
+    int rc = store_write_begin(s, &w, err, sizeof err);
+    if (rc)
+        return rc;
+    store_job_begin(w, err, sizeof err);
+    rc = store_write_put(w, id, strlen(id), &b, "\x81\xa1k\xa1v", 5, 1000, seq, err, sizeof err);
+    store_job_end(w, rc == 0, err, sizeof err);
+    if (rc) {
+        store_write_abort(w);
+        return rc;
+    }
+    return store_write_commit(w, err, sizeof err);
+}
+
+static int del(store_t *s, const char *id, uint64_t *seq)
+{
+    store_writer *w;
+    char err[256];
+    int rc = store_write_begin(s, &w, err, sizeof err);
+    if (rc)
+        return rc;
+    rc = store_write_delete(w, id, strlen(id), 2000, seq, err, sizeof err);
+    if (rc) {
+        store_write_abort(w);
+        return rc;
+    }
+    return store_write_commit(w, err, sizeof err);
+}
+
+typedef struct {
+    char ids[64][32];
+    int n;
+} collect_t;
+
+static int on_collect(void *ud, const char *id, size_t idlen, const edtf_bounds_t *b)
+{
+    collect_t *c = ud;
+    (void)b;
+    if (c->n < 64)
+        snprintf(c->ids[c->n++], 32, "%.*s", (int)idlen, id);
+    return 0;
+}
+
+static void scan(store_t *s, const char *from, const char *to, int within, int desc, collect_t *c)
+{
+    store_reader *r;
+    char err[128];
+    store_scan_params p;
+    edtf_date f, t;
+    memset(&p, 0, sizeof p);
+    edtf_parse(from, strlen(from), &f, err, sizeof err);
+    edtf_parse(to, strlen(to), &t, err, sizeof err);
+    edtf_window(&f, &t, &p.lo, &p.hi, err, sizeof err);
+    p.within = within;
+    p.desc = desc;
+    memset(c, 0, sizeof *c);
+    store_read_begin(s, &r, err, sizeof err);
+    store_scan(r, &p, on_collect, c);
+    store_read_end(r);
+}
+
+static char *joined(const collect_t *c)
+{
+    static char out[2048];
+    out[0] = '\0';
+    for (int i = 0; i < c->n; i++) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, c->ids[i]);
+    }
+    return out;
+}
+
+int main(void)
+{
+    char err[256];
+    store_t *s;
+    uint64_t seq = 0;
+    collect_t c;
+
+    snprintf(dir, sizeof dir, "/tmp/annals-test-store-%ld", (long)getpid());
+    is_int(store_open(&s, dir, 64 << 20, err, sizeof err), 0, "a new data dir opens");
+    is_int(store_seq(s), 0, "a new database starts at seq 0");
+
+    is_int(put(s, "a-day", "2024-04-08", NULL, &seq), 0, "put a one-day event");
+    is_int(seq, 1, "the first write gets seq 1");
+    put(s, "b-month", "2024-04", NULL, &seq);
+    put(s, "c-decade", "2015", "2025", &seq);
+    put(s, "d-later", "2024-05-02", NULL, &seq);
+    put(s, "e-approx", "2020~", NULL, &seq);
+    is_int(seq, 5, "seqs increase by one per write");
+
+    scan(s, "2024-04-08", "2024-04-08", 0, 0, &c);
+    is_str(joined(&c), "c-decade,b-month,a-day", "a day window finds the day, its month and the decade, by start");
+    scan(s, "2024-04-08", "2024-04-08", 0, 1, &c);
+    is_str(joined(&c), "a-day,b-month,c-decade", "descending order reverses it");
+    scan(s, "2024-04", "2024-05", 1, 0, &c);
+    is_str(joined(&c), "b-month,a-day,d-later", "within April-May excludes the decade");
+    scan(s, "2019", "2019", 0, 0, &c);
+    is_str(joined(&c), "c-decade,e-approx", "2019 meets the 2015-2025 span and an approximate 2020");
+
+    /* Replace: the event moves in the index, seq moves on, created stays. */
+    is_int(put(s, "a-day", "2024-06-01", NULL, &seq), 0, "replace an event");
+    is_int(seq, 6, "a replacement gets the next seq");
+    scan(s, "2024-04-08", "2024-04-08", 0, 0, &c);
+    is_str(joined(&c), "c-decade,b-month", "the replaced event left its old place in the index");
+    store_reader *r;
+    index_record rec;
+    store_read_begin(s, &r, err, sizeof err);
+    is_int(store_get(r, "a-day", 5, &rec), 0, "the replaced event is found");
+    is_int(rec.seq, 6, "with its new seq");
+    is_int(rec.created_ms, 1000, "and its first created time");
+    store_read_end(r);
+
+    is_int(del(s, "b-month", &seq), 0, "delete an event");
+    is_int(seq, 7, "a delete gets the next seq");
+    is_int(del(s, "b-month", &seq), ERROR_NOT_FOUND, "deleting it again is not_found");
+    store_read_begin(s, &r, err, sizeof err);
+    is_int(store_get(r, "b-month", 7, &rec), ERROR_NOT_FOUND, "a deleted event is gone");
+    store_stats_t st;
+    store_stats(r, &st);
+    is_int(st.events, 4, "stats count the events left");
+    is_int(st.changes, 7, "and every change in the log");
+    store_read_end(r);
+
+    /* A failed job inside a group transaction is undone alone. */
+    store_writer *w;
+    edtf_bounds_t b = day_bounds("2030", NULL);
+    uint64_t s1 = 0, s2 = 0;
+    store_write_begin(s, &w, err, sizeof err);
+    store_job_begin(w, err, sizeof err);
+    store_write_put(w, "kept", 4, &b, "\x80", 1, 3000, &s1, err, sizeof err);
+    store_job_end(w, 1, err, sizeof err);
+    store_job_begin(w, err, sizeof err);
+    store_write_put(w, "undone", 6, &b, "\x80", 1, 3000, &s2, err, sizeof err);
+    store_job_end(w, 0, err, sizeof err);
+    is_int(store_write_commit(w, err, sizeof err), 0, "a group with one undone job commits");
+    is_int(store_seq(s), 8, "the undone job's seq is not consumed");
+    store_read_begin(s, &r, err, sizeof err);
+    ok(store_get(r, "kept", 4, &rec) == 0 && store_get(r, "undone", 6, &rec) == ERROR_NOT_FOUND,
+       "the kept job is stored and the undone one is not");
+    store_read_end(r);
+
+    /* Paging with a cursor position resumes strictly after it. */
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "p%02d", i);
+        put(s, id, "2040-01-01", NULL, &seq);
+    }
+    store_scan_params p;
+    memset(&p, 0, sizeof p);
+    p.lo = day_bounds("2040-01-01", NULL).start_lo;
+    p.hi = day_bounds("2040-01-01", NULL).end_hi;
+    p.has_after = 1;
+    p.after_start = p.lo;
+    p.after_id = "p09";
+    p.after_idlen = 3;
+    memset(&c, 0, sizeof c);
+    store_read_begin(s, &r, err, sizeof err);
+    store_scan(r, &p, on_collect, &c);
+    store_read_end(r);
+    ok(c.n == 10 && strcmp(c.ids[0], "p10") == 0 && strcmp(c.ids[9], "p19") == 0,
+       "ascending scan after p09 yields p10..p19");
+    p.desc = 1;
+    memset(&c, 0, sizeof c);
+    store_read_begin(s, &r, err, sizeof err);
+    store_scan(r, &p, on_collect, &c);
+    store_read_end(r);
+    ok(c.n == 9 && strcmp(c.ids[0], "p08") == 0 && strcmp(c.ids[8], "p00") == 0,
+       "descending scan after p09 yields p08..p00");
+
+    /* Persistence and the data-dir lock. */
+    store_t *other;
+    ok(store_open(&other, dir, 64 << 20, err, sizeof err) < 0 && strstr(err, "in use"),
+       "a second open of the same data dir is refused: %s", err);
+    uint64_t before = store_seq(s);
+    store_close(s);
+    is_int(store_open(&s, dir, 64 << 20, err, sizeof err), 0, "the data dir reopens");
+    is_int(store_seq(s), before, "seq survives a reopen");
+    put(s, "after-reopen", "2001", NULL, &seq);
+    is_int(seq, before + 1, "and continues without reuse");
+    store_close(s);
+
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", dir);
+    return done_testing();
+}
