@@ -1,0 +1,375 @@
+/* conn.c: one client connection, read as Redis's networking.c reads: accept,
+ * on_read, process (drain the framer), send, close. See conn.h.
+ *
+ * Ordering: a connection's replies go out in the order of its requests.
+ * Writes are answered by the writer thread after their commit, so while a
+ * connection has write jobs pending only further valid writes are taken (they
+ * queue behind the earlier ones); anything else waits in the input buffer.
+ *
+ * Backpressure: reading stops while replies of more than output_limit bytes
+ * are unwritten, or while more than one maximal message waits unprocessed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/conn.h"
+#include "daemon/log.h"
+#include "daemon/rpc.h"
+#include "proto/error.h"
+#include "proto/xalloc.h"
+
+#define CONN_READ_CHUNK (64 * 1024)
+
+typedef struct {
+    uv_write_t req;
+    conn_t *c;
+    char *data;
+    size_t len;
+} conn_write;
+
+static void conn_update_reading(conn_t *c);
+
+static int conn_output_full(conn_t *c)
+{
+    return c->out_inflight + c->out.len > c->srv->cfg->output_limit;
+}
+
+static void conn_free(conn_t *c)
+{
+    server_t *srv = c->srv;
+    buf_release(&c->in);
+    buf_release(&c->out);
+    buf_release(&c->fatal);
+    free(c);
+    server_conn_gone(srv);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    conn_t *c = h->data;
+    c->closed = 1;
+    log_debug("conn %llu: closed", (unsigned long long)c->id);
+    if (c->pending_jobs == 0)
+        conn_free(c);
+}
+
+void conn_close(conn_t *c)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    if (c->reading)
+        uv_read_stop(&c->h.stream);
+    c->reading = 0;
+    /* Unlink now so a shutdown no longer walks it; the memory stays until
+     * the close callback and the last pending job. */
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    uv_close(&c->h.handle, on_close);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    conn_write *w = (conn_write *)req;
+    conn_t *c = w->c;
+    c->out_inflight -= w->len;
+    free(w->data);
+    free(w);
+    if (c->closing)
+        return;
+    if (status < 0) {
+        log_debug("conn %llu: write failed: %s", (unsigned long long)c->id, uv_strerror(status));
+        conn_close(c);
+        return;
+    }
+    if (c->close_after_flush && c->out_inflight == 0 && c->out.len == 0) {
+        conn_close(c);
+        return;
+    }
+    /* Requests left unhandled while the output was full can go on now. */
+    if (c->in.len > c->in_done && !conn_output_full(c))
+        conn_process(c);
+    else
+        conn_update_reading(c);
+}
+
+void conn_flush(conn_t *c)
+{
+    if (c->closing)
+        return;
+    if (c->out.len > 0) {
+        conn_write *w = xmalloc(sizeof *w);
+        w->c = c;
+        w->data = buf_take(&c->out, &w->len);
+        uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+        int rc = uv_write(&w->req, &c->h.stream, &b, 1, on_write);
+        if (rc < 0) {
+            log_debug("conn %llu: write failed: %s", (unsigned long long)c->id, uv_strerror(rc));
+            free(w->data);
+            free(w);
+            conn_close(c);
+            return;
+        }
+        c->out_inflight += w->len;
+    }
+    if (c->close_after_flush && c->out_inflight == 0)
+        conn_close(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+    conn_t *c = h->data;
+    (void)suggested;
+    buf_reserve(&c->in, CONN_READ_CHUNK);
+    *b = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
+}
+
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    conn_t *c = s->data;
+    (void)b;
+    if (nread > 0) {
+        c->in.len += (size_t)nread;
+        conn_process(c);
+        return;
+    }
+    if (nread == 0 || c->closing)
+        return;
+    if (nread != UV_EOF)
+        log_debug("conn %llu: read error: %s", (unsigned long long)c->id, uv_strerror((int)nread));
+    c->eof = 1;
+    uv_read_stop(&c->h.stream);
+    c->reading = 0;
+    if (nread != UV_EOF) {
+        conn_close(c);
+        return;
+    }
+    conn_process(c);
+}
+
+static void conn_update_reading(conn_t *c)
+{
+    const config_t *cfg = c->srv->cfg;
+    int want = !c->closing && !c->eof && !c->has_fatal && !c->close_after_flush &&
+               !conn_output_full(c) &&
+               c->in.len - c->in_done <= cfg->max_message_size;
+    if (want && !c->reading) {
+        if (uv_read_start(&c->h.stream, on_alloc, on_read) == 0)
+            c->reading = 1;
+    } else if (!want && c->reading) {
+        uv_read_stop(&c->h.stream);
+        c->reading = 0;
+    }
+}
+
+void conn_fail(conn_t *c, const char *msg, size_t len)
+{
+    if (c->closing || c->has_fatal || c->close_after_flush)
+        return;
+    if (c->pending_jobs > 0) {
+        buf_append(&c->fatal, msg, len);
+        c->has_fatal = 1;
+    } else {
+        buf_append(&c->out, msg, len);
+        c->close_after_flush = 1;
+    }
+    conn_update_reading(c);
+    conn_flush(c);
+}
+
+/* A framing error: the stream cannot be resynchronised, so answer (with a
+ * response when the request's msgid is readable) and close. */
+static void conn_protocol_error(conn_t *c, int frame_rc, const char *p, size_t avail)
+{
+    const config_t *cfg = c->srv->cfg;
+    char msg[256];
+    int code;
+    uint32_t msgid;
+    buf_t out;
+
+    switch (frame_rc) {
+    case FRAME_TOO_LARGE:
+        code = ERROR_TOO_LARGE;
+        snprintf(msg, sizeof msg, "message exceeds max_message_size (%llu bytes); closing the connection",
+                 (unsigned long long)cfg->max_message_size);
+        break;
+    case FRAME_TOO_DEEP:
+        code = ERROR_BAD_REQUEST;
+        snprintf(msg, sizeof msg, "message nests deeper than max_depth (%u); closing the connection",
+                 cfg->max_depth);
+        break;
+    default:
+        code = ERROR_BAD_REQUEST;
+        snprintf(msg, sizeof msg, "not MessagePack: byte 0x%02x at offset %zu of the message; "
+                 "closing the connection", (unsigned char)p[c->frame.pos], c->frame.pos);
+        break;
+    }
+    log_info("conn %llu (%s): %s", (unsigned long long)c->id, c->peer, msg);
+    buf_init(&out);
+    if (rpc_peek_msgid(p, avail, &msgid) == 0)
+        rpc_pack_response_error(&out, msgid, code, msg, -1);
+    else
+        rpc_pack_notification_error(&out, code, msg);
+    conn_fail(c, out.data, out.len);
+    buf_release(&out);
+}
+
+void conn_process(conn_t *c)
+{
+    server_t *srv = c->srv;
+    int stalled = 0;   /* complete requests remain unhandled for now */
+    while (!c->closing && !c->has_fatal && !c->close_after_flush) {
+        const char *p = c->in.data + c->in_done;
+        size_t avail = c->in.len - c->in_done, mlen = 0, off = 0;
+        if (avail == 0)
+            break;
+        if (conn_output_full(c)) {
+            stalled = 1;         /* resumed from on_write */
+            break;
+        }
+        int fr = frame_scan(&c->frame, p, avail, &mlen);
+        if (fr == FRAME_INCOMPLETE)
+            break;
+        if (fr < 0) {
+            conn_protocol_error(c, fr, p, avail);
+            break;
+        }
+        /* The framer bounded the sizes, so decoding allocates at most a
+         * small multiple of max_message_size. */
+        msgpack_unpack_return ur = msgpack_unpack_next(&srv->unpacked, p, mlen, &off);
+        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            buf_t out;
+            buf_init(&out);
+            rpc_pack_notification_error(&out, ERROR_INTERNAL, "could not decode the message");
+            conn_fail(c, out.data, out.len);
+            buf_release(&out);
+            break;
+        }
+        int hr = rpc_handle(c, &srv->unpacked.data, c->pending_jobs > 0);
+        msgpack_unpacked_destroy(&srv->unpacked);
+        msgpack_unpacked_init(&srv->unpacked);
+        frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
+        if (hr == RPC_WAIT) {
+            stalled = 1;         /* rescanned once the pending writes are answered */
+            break;
+        }
+        c->in_done += mlen;
+    }
+    if (c->closing)
+        return;
+    /* Compact the buffer; give back memory a large message left behind. */
+    if (c->in_done > 0) {
+        memmove(c->in.data, c->in.data + c->in_done, c->in.len - c->in_done);
+        c->in.len -= c->in_done;
+        c->in_done = 0;
+        if (c->in.cap > 4 * CONN_READ_CHUNK && c->in.len < CONN_READ_CHUNK) {
+            c->in.data = xrealloc(c->in.data, CONN_READ_CHUNK);
+            c->in.cap = CONN_READ_CHUNK;
+        }
+    }
+    if (c->eof && !stalled && c->pending_jobs == 0 && !c->close_after_flush && !c->has_fatal) {
+        if (c->in.len > 0)
+            log_debug("conn %llu: peer left with %zu bytes of an unfinished message",
+                      (unsigned long long)c->id, c->in.len);
+        c->close_after_flush = 1;
+    }
+    conn_flush(c);
+    if (!c->closing)
+        conn_update_reading(c);
+}
+
+void conn_job_done(conn_t *c)
+{
+    if (c->closed) {
+        if (c->pending_jobs == 0)
+            conn_free(c);
+        return;
+    }
+    if (c->closing)
+        return;
+    if (c->pending_jobs == 0 && c->has_fatal) {
+        buf_append(&c->out, c->fatal.data, c->fatal.len);
+        buf_release(&c->fatal);
+        c->has_fatal = 0;
+        c->close_after_flush = 1;
+        conn_flush(c);
+        return;
+    }
+    conn_process(c);
+}
+
+void conn_shutdown(conn_t *c)
+{
+    if (c->closing)
+        return;
+    c->eof = 1;
+    conn_process(c);
+}
+
+void conn_accept(server_t *srv, uv_stream_t *server)
+{
+    conn_t *c = xcalloc(1, sizeof *c);
+    int rc;
+    c->srv = srv;
+    c->id = ++srv->next_conn_id;
+    if (server->type == UV_TCP)
+        rc = uv_tcp_init(srv->loop, &c->h.tcp);
+    else
+        rc = uv_pipe_init(srv->loop, &c->h.pipe, 0);
+    if (rc < 0) {
+        free(c);
+        return;
+    }
+    c->h.handle.data = c;
+    srv->nconns++;
+    srv->connections_total++;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    if ((rc = uv_accept(server, &c->h.stream)) < 0) {
+        log_warn("accept failed: %s", uv_strerror(rc));
+        conn_close(c);
+        return;
+    }
+    if (server->type == UV_TCP) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        uv_tcp_nodelay(&c->h.tcp, 1);
+        if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) == 0) {
+            char host[64] = "?";
+            int port = 0;
+            if (ss.ss_family == AF_INET) {
+                uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
+                port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+            } else if (ss.ss_family == AF_INET6) {
+                uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof host);
+                port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            }
+            snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+        }
+    } else {
+        snprintf(c->peer, sizeof c->peer, "unix");
+    }
+    frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
+    log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, c->peer);
+
+    if (srv->nconns > srv->cfg->max_connections) {
+        buf_t out;
+        char msg[128];
+        buf_init(&out);
+        snprintf(msg, sizeof msg, "too many connections (max_connections is %u)", srv->cfg->max_connections);
+        log_warn("conn %llu (%s): refused: %s", (unsigned long long)c->id, c->peer, msg);
+        rpc_pack_notification_error(&out, ERROR_BUSY, msg);
+        conn_fail(c, out.data, out.len);
+        buf_release(&out);
+        return;
+    }
+    conn_update_reading(c);
+}

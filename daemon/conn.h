@@ -1,0 +1,65 @@
+/* conn.h: one client connection: its input buffer and framing, the order in
+ * which its requests are answered, its output queue and backpressure, and its
+ * close. Memory is freed only once the handle is closed and no write job
+ * still refers to the connection. */
+#ifndef ANNALS_CONN_H
+#define ANNALS_CONN_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "daemon/server.h"
+#include "proto/buf.h"
+#include "proto/frame.h"
+
+struct conn {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } h;
+    server_t *srv;
+    conn_t *prev, *next;
+    uint64_t id;
+    char peer[80];
+    buf_t in;                   /* received bytes not yet handled */
+    size_t in_done;             /* bytes of in already handled */
+    frame_state frame;
+    buf_t out;                  /* replies not yet handed to uv_write */
+    size_t out_inflight;        /* bytes handed to uv_write, not yet written */
+    unsigned pending_jobs;      /* write jobs at the writer */
+    int reading;                /* uv_read_start active */
+    int eof;                    /* the peer finished sending */
+    int closing;                /* uv_close called */
+    int closed;                 /* close callback ran */
+    int close_after_flush;      /* close once out and in-flight bytes are written */
+    buf_t fatal;                /* a last error to send once pending jobs are answered */
+    int has_fatal;
+};
+
+/* conn_accept: accept a pending connection on server (a listener). */
+void conn_accept(server_t *srv, uv_stream_t *server);
+
+/* conn_flush: hand the queued replies to uv_write. */
+void conn_flush(conn_t *c);
+
+/* conn_process: handle the complete requests buffered on c, as far as the
+ * ordering rules allow (see conn.c). */
+void conn_process(conn_t *c);
+
+/* conn_job_done: a write job of c was answered (its reply is in c->out);
+ * resume what waited for it. */
+void conn_job_done(conn_t *c);
+
+/* conn_fail: send a last error (already packed in msg) after the replies of
+ * pending jobs, then close. */
+void conn_fail(conn_t *c, const char *msg, size_t len);
+
+/* conn_close: close now (replies not yet written are dropped). */
+void conn_close(conn_t *c);
+
+/* conn_shutdown: stop reading; close once what is in flight is answered. */
+void conn_shutdown(conn_t *c);
+
+#endif

@@ -1,0 +1,139 @@
+/* main.c: annalsd's entry point: arguments, configuration, the store, the
+ * event loop, and an orderly exit. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
+#include "proto/version.h"
+
+static void main_usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: annalsd [OPTIONS]\n"
+        "\n"
+        "annalsd keeps dated events in LMDB and serves them over msgpack-RPC\n"
+        "(TCP and a Unix socket). See proto/PROTOCOL.md for the protocol.\n"
+        "\n"
+        "Options (flags override the config file):\n"
+        "  --config FILE        read settings from FILE (key = value lines)\n"
+        "  --listen ADDR:PORT   TCP address (default 127.0.0.1:7411; 'off' to disable;\n"
+        "                       port 0 picks a free port, logged at start)\n"
+        "  --socket PATH        Unix socket (default var/annalsd.sock; 'off' to disable)\n"
+        "  --data DIR           data directory (default var/data)\n"
+        "  --log-level LEVEL    debug, info, warn or error (default info)\n"
+        "  --KEY VALUE          any other config key, with - for _, e.g.\n"
+        "                       --map-size 16GiB, --max-message-size 1MiB\n"
+        "  --version            print the version and exit\n"
+        "  --help               print this help and exit\n"
+        "\n"
+        "Signals: SIGINT and SIGTERM stop accepting, answer what is in flight,\n"
+        "and close the database cleanly.\n"
+        "Exit status: 0 after a clean shutdown, 1 on a start-up error, 2 on a usage error.\n");
+}
+
+/* Turn "--max-message-size" into "max_message_size". */
+static void main_flag_key(const char *flag, char *key, size_t len)
+{
+    snprintf(key, len, "%s", flag + 2);
+    for (char *p = key; *p; p++)
+        if (*p == '-')
+            *p = '_';
+}
+
+int main(int argc, char **argv)
+{
+    config_t cfg;
+    char err[1024];
+    const char *config_path = NULL;
+
+    config_defaults(&cfg);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            main_usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("annalsd %s (protocol %d)\n", ANNALS_VERSION, ANNALS_PROTOCOL);
+            return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "annalsd: --config needs a file\n");
+                return 2;
+            }
+            config_path = argv[++i];
+        }
+    }
+    if (config_path && config_load(&cfg, config_path, err, sizeof err) < 0) {
+        fprintf(stderr, "annalsd: %s\n", err);
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        char key[128];
+        const char *value;
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+            fprintf(stderr, "annalsd: unexpected argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+        const char *eq = strchr(argv[i], '=');
+        if (eq) {
+            snprintf(key, sizeof key, "--%.*s", (int)(eq - argv[i] - 2), argv[i] + 2);
+            main_flag_key(key, key, sizeof key);
+            value = eq + 1;
+        } else {
+            main_flag_key(argv[i], key, sizeof key);
+            if (i + 1 >= argc) {
+                fprintf(stderr, "annalsd: %s needs a value (see --help)\n", argv[i]);
+                return 2;
+            }
+            value = argv[++i];
+        }
+        if (config_set(&cfg, key, value, err, sizeof err) < 0) {
+            if (strncmp(err, "unknown key", 11) == 0)
+                fprintf(stderr, "annalsd: unknown option '%s' (see --help)\n", argv[i - (eq ? 0 : 1)]);
+            else
+                fprintf(stderr, "annalsd: %s\n", err);
+            return 2;
+        }
+    }
+    log_set_level(cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_info("annalsd %s starting (pid %ld)", ANNALS_VERSION, (long)getpid());
+    store_t *store;
+    if (store_open(&store, cfg.data, cfg.map_size, err, sizeof err) < 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    log_info("database %s open (format %d, seq %llu)", cfg.data, STORE_FORMAT,
+             (unsigned long long)store_seq(store));
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    server_t srv;
+    int rc = 0;
+    if (server_start(&srv, &loop, &cfg, store) < 0) {
+        rc = 1;
+        server_stop(&srv);
+    } else {
+        log_info("ready");
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0)
+        log_warn("event loop closed with handles still open");
+    store_close(store);
+    log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* rpc.h: msgpack-RPC dispatch: checks the envelope of a decoded message,
+ * finds the method, checks its parameter names, runs the handler and packs
+ * the response. Handlers never touch sockets: they pack a result or return an
+ * error code with a message, and this module turns that into the response. */
+#ifndef ANNALS_RPC_H
+#define ANNALS_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <msgpack.h>
+
+#include "daemon/conn.h"
+
+typedef struct {
+    server_t *srv;
+    conn_t *conn;
+    uint32_t msgid;
+    const char *method;
+    const msgpack_object *params;   /* the named-parameter map, or NULL */
+    msgpack_packer pk;              /* packs the result into conn->out */
+    char err[512];                  /* message when the handler fails */
+    long err_index;                 /* details.index, or -1 */
+} rpc_call;
+
+/* Handlers return 0 once the result is packed, RPC_DEFERRED when a write job
+ * will answer later, or a negative ERROR_ code with call->err set. */
+#define RPC_DEFERRED 1
+typedef int (*rpc_handler)(rpc_call *call);
+
+/* rpc_handle's results. */
+enum { RPC_HANDLED = 0, RPC_WAIT = 1 };
+
+/* rpc_handle: handle one message of conn. When busy (earlier write jobs of
+ * this connection are not answered yet), only a valid write may go ahead,
+ * since anything answered at once would overtake their replies: the function
+ * then returns RPC_WAIT without side effects, and the caller retries later. */
+int rpc_handle(conn_t *c, const msgpack_object *msg, int busy);
+
+/* rpc_pack_response_error: append [1, msgid, [code, message(, details)], nil]. */
+void rpc_pack_response_error(buf_t *out, uint32_t msgid, int code, const char *message, long index);
+
+/* rpc_pack_notification_error: append [2, "error", [[code, message]]], for
+ * errors that belong to no request. */
+void rpc_pack_notification_error(buf_t *out, int code, const char *message);
+
+/* rpc_peek_msgid: the msgid of a request whose first bytes are buf[0..len)
+ * ([0, msgid, ...]), when those bytes show it. Returns 0 or -1. */
+int rpc_peek_msgid(const char *buf, size_t len, uint32_t *msgid);
+
+#endif

@@ -1,0 +1,233 @@
+/* server.c: listeners, accept, signals and the shutdown sequence. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/conn.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+
+uint64_t server_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    server_t *srv = listener->data;
+    if (status < 0) {
+        log_warn("accept: %s", uv_strerror(status));
+        return;
+    }
+    conn_accept(srv, listener);
+}
+
+/* Split "host:port" or "[v6]:port" and bind the TCP listener. */
+static int server_listen_tcp(server_t *srv)
+{
+    char host[CONFIG_PATH_MAX];
+    const char *spec = srv->cfg->listen, *colon;
+    struct sockaddr_storage ss;
+    int rc;
+
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':') {
+            log_error("listen: '%s' is not [address]:port", spec);
+            return -1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(close - spec - 1), spec + 1);
+        colon = close + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (!colon) {
+            log_error("listen: '%s' is not address:port", spec);
+            return -1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0') {
+        log_error("listen: '%s' has no valid port", spec);
+        return -1;
+    }
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0) {
+        log_error("listen: '%s' is not a numeric IPv4 or IPv6 address", host);
+        return -1;
+    }
+    uv_tcp_init(srv->loop, &srv->tcp);
+    srv->tcp.data = srv;
+    srv->has_tcp = 1;
+    if ((rc = uv_tcp_bind(&srv->tcp, (struct sockaddr *)&ss, 0)) < 0 ||
+        (rc = uv_listen((uv_stream_t *)&srv->tcp, 511, on_connection)) < 0) {
+        log_error("cannot listen on %s: %s", spec, uv_strerror(rc));
+        return -1;
+    }
+    /* Report the port actually bound: with port 0 the kernel picks it. */
+    int len = sizeof ss;
+    uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss, &len);
+    char name[64] = "?";
+    if (ss.ss_family == AF_INET) {
+        uv_ip4_name((struct sockaddr_in *)&ss, name, sizeof name);
+        snprintf(srv->tcp_addr, sizeof srv->tcp_addr, "%s:%d", name,
+                 ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    } else {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, name, sizeof name);
+        snprintf(srv->tcp_addr, sizeof srv->tcp_addr, "[%s]:%d", name,
+                 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+    }
+    log_info("listening on tcp %s", srv->tcp_addr);
+    return 0;
+}
+
+/* A socket file left by a daemon that died is removed; one that answers
+ * belongs to a live server, which we must not steal it from. */
+static int server_socket_in_use(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sa.sun_path) {
+        close(fd);
+        return 0;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return live;
+}
+
+static int server_listen_unix(server_t *srv)
+{
+    const char *path = srv->cfg->socket;
+    struct stat st;
+    int rc;
+
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            log_error("socket: %s exists and is not a socket", path);
+            return -1;
+        }
+        if (server_socket_in_use(path)) {
+            log_error("socket: another server is listening on %s", path);
+            return -1;
+        }
+        unlink(path);
+    }
+    uv_pipe_init(srv->loop, &srv->pipe, 0);
+    srv->pipe.data = srv;
+    srv->has_pipe = 1;
+    /* Create the socket file with the configured mode from the start, so it
+     * is never reachable with looser permissions. */
+    mode_t old = umask(~srv->cfg->socket_mode & 0777);
+    rc = uv_pipe_bind(&srv->pipe, path);
+    umask(old);
+    if (rc < 0 || (rc = uv_listen((uv_stream_t *)&srv->pipe, 511, on_connection)) < 0) {
+        log_error("cannot listen on %s: %s", path, uv_strerror(rc));
+        return -1;
+    }
+    chmod(path, srv->cfg->socket_mode);
+    log_info("listening on unix %s", path);
+    return 0;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    server_t *srv = h->data;
+    log_info("received %s; shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(srv);
+}
+
+int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *store)
+{
+    memset(srv, 0, sizeof *srv);
+    srv->loop = loop;
+    srv->cfg = cfg;
+    srv->store = store;
+    srv->started_ms = server_now_ms();
+    msgpack_unpacked_init(&srv->unpacked);
+    srv->writer = writer_new(loop, store);
+
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_timer_init(loop, &srv->shutdown_timer);
+    srv->shutdown_timer.data = srv;
+
+    if (!cfg->listen[0] && !cfg->socket[0]) {
+        log_error("neither listen nor socket is set: nothing to serve on");
+        return -1;
+    }
+    if (cfg->listen[0] && server_listen_tcp(srv) < 0)
+        return -1;
+    if (cfg->socket[0] && server_listen_unix(srv) < 0)
+        return -1;
+    return 0;
+}
+
+static void server_finish(server_t *srv)
+{
+    log_info("all connections closed; stopping the writer");
+    uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    writer_stop(srv->writer);
+    srv->writer = NULL;
+    msgpack_unpacked_destroy(&srv->unpacked);
+}
+
+static void on_shutdown_timeout(uv_timer_t *t)
+{
+    server_t *srv = t->data;
+    log_warn("shutdown_timeout reached; closing %u connection(s) still open", srv->nconns);
+    while (srv->conns)
+        conn_close(srv->conns);
+}
+
+void server_stop(server_t *srv)
+{
+    if (srv->stopping)
+        return;
+    srv->stopping = 1;
+    if (srv->has_tcp)
+        uv_close((uv_handle_t *)&srv->tcp, NULL);
+    if (srv->has_pipe) {
+        uv_close((uv_handle_t *)&srv->pipe, NULL);
+        unlink(srv->cfg->socket);
+    }
+    srv->has_tcp = srv->has_pipe = 0;
+    /* Answer what each connection already sent, then close it. */
+    conn_t *c = srv->conns;
+    while (c) {
+        conn_t *next = c->next;
+        conn_shutdown(c);
+        c = next;
+    }
+    if (srv->nconns == 0) {
+        server_finish(srv);
+        return;
+    }
+    uv_timer_start(&srv->shutdown_timer, on_shutdown_timeout, srv->cfg->shutdown_timeout_ms, 0);
+}
+
+void server_conn_gone(server_t *srv)
+{
+    srv->nconns--;
+    if (srv->stopping && srv->nconns == 0 && srv->writer)
+        server_finish(srv);
+}

@@ -1,0 +1,53 @@
+/* server.h: the daemon's shared state: listeners, the list of connections,
+ * the store and the writer, counters, and the shutdown sequence. */
+#ifndef ANNALS_SERVER_H
+#define ANNALS_SERVER_H
+
+#include <stdint.h>
+#include <uv.h>
+#include <msgpack.h>
+
+#include "daemon/config.h"
+#include "daemon/store.h"
+#include "daemon/writer.h"
+
+typedef struct conn conn_t;
+
+typedef struct server {
+    uv_loop_t *loop;
+    const config_t *cfg;
+    store_t *store;
+    writer_t *writer;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+    int has_tcp, has_pipe;
+    char tcp_addr[128];           /* as bound, e.g. "127.0.0.1:7411" */
+    uv_signal_t sigint, sigterm;
+    uv_timer_t shutdown_timer;
+    conn_t *conns;                /* intrusive list of open connections */
+    unsigned nconns;
+    int stopping;
+    msgpack_unpacked unpacked;    /* scratch for the message being handled */
+    /* counters for stats */
+    uint64_t started_ms;
+    uint64_t connections_total;
+    uint64_t requests;
+    uint64_t next_conn_id;
+} server_t;
+
+/* server_start: listen as configured and install signal handlers. Returns
+ * 0, or -1 after logging why. */
+int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *store);
+
+/* server_stop: begin the shutdown: stop accepting, answer what is in flight,
+ * close connections (forcibly after shutdown_timeout), stop the writer. The
+ * loop ends once everything is closed. */
+void server_stop(server_t *srv);
+
+/* server_conn_gone: a connection was freed; finishes a shutdown in progress
+ * once the last one is. */
+void server_conn_gone(server_t *srv);
+
+uint64_t server_now_ms(void);
+
+#endif
