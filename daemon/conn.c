@@ -20,6 +20,13 @@
 
 #define CONN_READ_CHUNK (64 * 1024)
 
+/* After a fatal error the peer may still be sending the rest of its message.
+ * Closing at once would make the kernel answer with a reset that can discard
+ * our error reply before the peer reads it, so we shut our side, then read
+ * and drop its input for a while (as HTTP servers do with lingering close). */
+#define CONN_LINGER_MS 2000
+#define CONN_LINGER_BYTES (64 * 1024 * 1024)
+
 typedef struct {
     uv_write_t req;
     conn_t *c;
@@ -28,6 +35,8 @@ typedef struct {
 } conn_write;
 
 static void conn_update_reading(conn_t *c);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
 static int conn_output_full(conn_t *c)
 {
@@ -47,6 +56,8 @@ static void conn_free(conn_t *c)
 static void on_close(uv_handle_t *h)
 {
     conn_t *c = h->data;
+    if (--c->handles_open > 0)
+        return;
     c->closed = 1;
     log_debug("conn %llu: closed", (unsigned long long)c->id);
     if (c->pending_jobs == 0)
@@ -71,6 +82,38 @@ void conn_close(conn_t *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     uv_close(&c->h.handle, on_close);
+    uv_close((uv_handle_t *)&c->linger_timer, on_close);
+}
+
+static void on_linger_timeout(uv_timer_t *t)
+{
+    conn_close(t->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)req;
+    (void)status;
+}
+
+/* Everything owed is written: close, lingering first when the peer may still
+ * be sending. */
+static void conn_end(conn_t *c)
+{
+    if (c->eof || c->closing) {
+        conn_close(c);
+        return;
+    }
+    if (c->lingering)
+        return;
+    c->lingering = 1;
+    if (uv_shutdown(&c->shutdown_req, &c->h.stream, on_shutdown) < 0) {
+        conn_close(c);
+        return;
+    }
+    uv_timer_start(&c->linger_timer, on_linger_timeout, CONN_LINGER_MS, 0);
+    if (!c->reading && uv_read_start(&c->h.stream, on_alloc, on_read) == 0)
+        c->reading = 1;
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -88,7 +131,7 @@ static void on_write(uv_write_t *req, int status)
         return;
     }
     if (c->close_after_flush && c->out_inflight == 0 && c->out.len == 0) {
-        conn_close(c);
+        conn_end(c);
         return;
     }
     /* Requests left unhandled while the output was full can go on now. */
@@ -118,13 +161,15 @@ void conn_flush(conn_t *c)
         c->out_inflight += w->len;
     }
     if (c->close_after_flush && c->out_inflight == 0)
-        conn_close(c);
+        conn_end(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     conn_t *c = h->data;
     (void)suggested;
+    if (c->lingering)
+        c->in.len = 0;   /* discarded input reuses the buffer */
     buf_reserve(&c->in, CONN_READ_CHUNK);
     *b = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
 }
@@ -134,6 +179,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
     conn_t *c = s->data;
     (void)b;
+    if (c->lingering) {
+        if (nread > 0 && (c->linger_bytes += (size_t)nread) <= CONN_LINGER_BYTES)
+            return;
+        conn_close(c);   /* the peer finished, failed, or sends too much */
+        return;
+    }
     if (nread > 0) {
         c->in.len += (size_t)nread;
         conn_process(c);
@@ -156,6 +207,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 static void conn_update_reading(conn_t *c)
 {
     const config_t *cfg = c->srv->cfg;
+    if (c->lingering)
+        return;   /* reads until the peer closes or the timer fires */
     int want = !c->closing && !c->eof && !c->has_fatal && !c->close_after_flush &&
                !conn_output_full(c) &&
                c->in.len - c->in_done <= cfg->max_message_size;
@@ -327,6 +380,9 @@ void conn_accept(server_t *srv, uv_stream_t *server)
         return;
     }
     c->h.handle.data = c;
+    uv_timer_init(srv->loop, &c->linger_timer);
+    c->linger_timer.data = c;
+    c->handles_open = 2;
     srv->nconns++;
     srv->connections_total++;
     c->next = srv->conns;

@@ -36,6 +36,11 @@ struct conn {
     int close_after_flush;      /* close once out and in-flight bytes are written */
     buf_t fatal;                /* a last error to send once pending jobs are answered */
     int has_fatal;
+    int lingering;              /* error sent, write side shut: discarding input */
+    size_t linger_bytes;        /* input discarded while lingering */
+    uv_shutdown_t shutdown_req;
+    uv_timer_t linger_timer;    /* bounds the lingering */
+    int handles_open;           /* the stream and the timer, until closed */
 };
 
 /* conn_accept: accept a pending connection on server (a listener). */
