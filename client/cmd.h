@@ -1,0 +1,19 @@
+/* cmd.h: the commands of the annals client, one cli_command each, defined in
+ * the cmd_*.c files and listed by main.c. */
+#ifndef ANNALS_CLIENT_CMD_H
+#define ANNALS_CLIENT_CMD_H
+
+#include "client/cli.h"
+
+extern const cli_command cmd_server_ping;
+extern const cli_command cmd_server_hello;
+extern const cli_command cmd_server_stats;
+extern const cli_command cmd_event_put;
+extern const cli_command cmd_event_get;
+extern const cli_command cmd_event_delete;
+extern const cli_command cmd_range_range;
+extern const cli_command cmd_range_count;
+extern const cli_command cmd_range_export;
+extern const cli_command cmd_import_import;
+
+#endif
