@@ -12,8 +12,7 @@
     X(TOO_LARGE,     -4, "too_large",      "too large") \
     X(DB_FULL,       -5, "db_full",        "database is full") \
     X(INTERNAL,      -6, "internal",       "internal error") \
-    X(SHUTTING_DOWN, -7, "shutting_down",  "server is shutting down") \
-    X(BUSY,          -8, "busy",           "too many connections")
+    X(BUSY,          -7, "busy",           "too many connections")
 
 typedef enum {
 #define ERROR_ENUM_(name, value, wire, msg) ERROR_##name = value,
