@@ -22,6 +22,10 @@ void config_defaults(config_t *cfg)
     cfg->max_connections = 1024;
     cfg->output_limit = 8ULL << 20;
     cfg->shutdown_timeout_ms = 10000;
+    cfg->changes_max_entries = 0;
+    cfg->changes_max_age_ms = 0;
+    cfg->feed_heartbeat_ms = 10000;
+    cfg->feed_buffer = 4ULL << 20;
     cfg->log_level = LOG_INFO;
 }
 
@@ -68,6 +72,10 @@ int config_parse_duration(const char *s, uint64_t *out_ms)
         *out_ms = v * 1000;
     else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
         *out_ms = v * 60000;
+    else if (strcmp(end, "h") == 0)
+        *out_ms = v * 3600000;
+    else if (strcmp(end, "d") == 0)
+        *out_ms = v * 86400000;
     else
         return -1;
     return 0;
@@ -184,6 +192,39 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
             snprintf(err, errlen, "shutdown_timeout: '%s' is not a duration (e.g. 10s, 500ms)", value);
             return -1;
         }
+        return 0;
+    }
+    if (strcmp(key, "changes_max_entries") == 0) {
+        if (config_parse_uint(value, UINT64_MAX, &u, 10) < 0) {
+            snprintf(err, errlen, "changes_max_entries: '%s' is not a count (0 keeps everything)", value);
+            return -1;
+        }
+        cfg->changes_max_entries = u;
+        return 0;
+    }
+    if (strcmp(key, "changes_max_age") == 0 || strcmp(key, "feed_heartbeat") == 0) {
+        uint64_t ms;
+        if (config_parse_duration(value, &ms) < 0) {
+            snprintf(err, errlen, "%s: '%s' is not a duration (e.g. 10s, 500ms, 30d)", key, value);
+            return -1;
+        }
+        if (key[0] == 'c') {
+            cfg->changes_max_age_ms = ms;
+        } else {
+            if (ms < 10) {
+                snprintf(err, errlen, "feed_heartbeat: %s is below the minimum of 10ms", value);
+                return -1;
+            }
+            cfg->feed_heartbeat_ms = ms;
+        }
+        return 0;
+    }
+    if (strcmp(key, "feed_buffer") == 0) {
+        if (config_parse_size(value, &size) < 0 || size < 4096) {
+            snprintf(err, errlen, "feed_buffer: '%s' is not a size of at least 4KiB", value);
+            return -1;
+        }
+        cfg->feed_buffer = size;
         return 0;
     }
     if (strcmp(key, "log_level") == 0) {

@@ -22,6 +22,10 @@ typedef struct {
     unsigned max_connections;
     uint64_t output_limit;          /* queued reply bytes before reading pauses */
     uint64_t shutdown_timeout_ms;
+    uint64_t changes_max_entries;   /* change-log retention by count; 0 keeps all */
+    uint64_t changes_max_age_ms;    /* change-log retention by age; 0 keeps all */
+    uint64_t feed_heartbeat_ms;     /* heartbeat interval of quiet subscriptions */
+    uint64_t feed_buffer;           /* live feed bytes queued per connection */
     log_level log_level;
 } config_t;
 

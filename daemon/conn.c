@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/conn.h"
+#include "daemon/feed.h"
 #include "daemon/log.h"
 #include "daemon/rpc.h"
 #include "proto/error.h"
@@ -69,6 +70,7 @@ void conn_close(conn_t *c)
     if (c->closing)
         return;
     c->closing = 1;
+    feed_conn_closed(c);
     if (c->reading)
         uv_read_stop(&c->h.stream);
     c->reading = 0;
@@ -134,6 +136,11 @@ static void on_write(uv_write_t *req, int status)
         conn_end(c);
         return;
     }
+    /* Subscriptions catching up read more log as the socket drains. */
+    if (c->subs)
+        feed_pump(c);
+    if (c->closing)
+        return;
     /* Requests left unhandled while the output was full can go on now. */
     if (c->in.len > c->in_done && !conn_output_full(c))
         conn_process(c);

@@ -41,6 +41,8 @@ struct conn {
     uv_shutdown_t shutdown_req;
     uv_timer_t linger_timer;    /* bounds the lingering */
     int handles_open;           /* the stream and the timer, until closed */
+    feed_sub *subs;             /* this connection's subscriptions */
+    int feed_dirty;             /* feed output waiting for conn_flush */
 };
 
 /* conn_accept: accept a pending connection on server (a listener). */

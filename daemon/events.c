@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "daemon/events.h"
+#include "daemon/feed.h"
 #include "daemon/idgen.h"
 #include "daemon/log.h"
 #include "daemon/params.h"
@@ -99,6 +100,7 @@ static int events_prepare(rpc_call *call, const msgpack_object *obj, writer_item
 static void events_on_done(writer_job *job)
 {
     conn_t *c = job->owner;
+    feed_publish(c->srv, job);
     if (!c->closing) {
         if (job->rc) {
             rpc_pack_response_error(&c->out, job->msgid, job->rc, job->err, job->err_index);

@@ -127,6 +127,63 @@ uint64_t index_seq_key_parse(const unsigned char key[8])
     return index_get_be64(key);
 }
 
+size_t index_change_size(size_t idlen, size_t prev_len, size_t new_len)
+{
+    return INDEX_CHANGE_HEADER + idlen + prev_len + new_len;
+}
+
+void index_change_write(unsigned char *out, int op, int64_t time_ms, const char *id, size_t idlen,
+                        const void *prev, size_t prev_len, const void *rec, size_t rec_len)
+{
+    uint16_t il = (uint16_t)idlen;
+    uint32_t pl = (uint32_t)prev_len, nl = (uint32_t)rec_len;
+    out[0] = (unsigned char)op;
+    out[1] = 0;
+    memcpy(out + 2, &il, 2);
+    memcpy(out + 4, &pl, 4);
+    memcpy(out + 8, &nl, 4);
+    memcpy(out + 12, &time_ms, 8);
+    memcpy(out + INDEX_CHANGE_HEADER, id, idlen);
+    if (prev_len)
+        memcpy(out + INDEX_CHANGE_HEADER + idlen, prev, prev_len);
+    if (rec_len)
+        memcpy(out + INDEX_CHANGE_HEADER + idlen + prev_len, rec, rec_len);
+}
+
+int index_change_parse(uint64_t seq, const void *data, size_t len, index_change *c)
+{
+    const unsigned char *p = data;
+    uint16_t il;
+    uint32_t pl, nl;
+    if (len < INDEX_CHANGE_HEADER)
+        return -1;
+    memcpy(&il, p + 2, 2);
+    memcpy(&pl, p + 4, 4);
+    memcpy(&nl, p + 8, 4);
+    if ((p[0] != INDEX_OP_PUT && p[0] != INDEX_OP_DELETE) ||
+        len != (size_t)INDEX_CHANGE_HEADER + il + pl + nl)
+        return -1;
+    memset(c, 0, sizeof *c);
+    c->seq = seq;
+    c->op = p[0];
+    memcpy(&c->time_ms, p + 12, 8);
+    c->id = (const char *)p + INDEX_CHANGE_HEADER;
+    c->idlen = il;
+    if (pl) {
+        if (index_record_parse(p + INDEX_CHANGE_HEADER + il, pl, &c->prev) < 0)
+            return -1;
+        c->has_prev = 1;
+    }
+    if (nl) {
+        if (index_record_parse(p + INDEX_CHANGE_HEADER + il + pl, nl, &c->rec) < 0)
+            return -1;
+        c->has_new = 1;
+    }
+    if ((c->op == INDEX_OP_PUT) != c->has_new || (c->op == INDEX_OP_DELETE && !c->has_prev))
+        return -1;
+    return 0;
+}
+
 static const char index_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -60,10 +60,37 @@ void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_H
 /* index_record_parse: returns 0, or -1 when the bytes are not a record. */
 int index_record_parse(const void *data, size_t len, index_record *r);
 
-/* Change log: key = seq (8 bytes big-endian), value = op | time | id. */
+/* Change log: key = seq (8 bytes big-endian); value = a 20-byte header (op,
+ * id length, lengths of the two records, time), the id, the previous
+ * version's record (what the feed's filters need to tell that a put moved an
+ * event out of a window, or that a deleted event had matched) and, for a put,
+ * the new version's record (so the feed replays each version as written). */
 enum { INDEX_OP_PUT = 1, INDEX_OP_DELETE = 2 };
+#define INDEX_CHANGE_HEADER 20
+
+typedef struct {
+    uint64_t seq;
+    int op;
+    int64_t time_ms;
+    const char *id;         /* borrowed from the value */
+    size_t idlen;
+    int has_prev, has_new;
+    index_record prev, rec; /* bodies borrowed from the value */
+} index_change;
+
 void index_seq_key(uint64_t seq, unsigned char key[8]);
 uint64_t index_seq_key_parse(const unsigned char key[8]);
+
+/* index_change_size: bytes of a change value with these parts. */
+size_t index_change_size(size_t idlen, size_t prev_len, size_t new_len);
+
+/* index_change_write: build a change value into out (index_change_size()
+ * bytes). prev and rec are whole stored records (header + body), or NULL. */
+void index_change_write(unsigned char *out, int op, int64_t time_ms, const char *id, size_t idlen,
+                        const void *prev, size_t prev_len, const void *rec, size_t rec_len);
+
+/* index_change_parse: returns 0, or -1 when the bytes are not a change. */
+int index_change_parse(uint64_t seq, const void *data, size_t len, index_change *c);
 
 /* Cursor strings: an opaque, URL-safe encoding of the (start_lo, id) of the
  * last event a page returned. */

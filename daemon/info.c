@@ -52,13 +52,14 @@ int info_stats(rpc_call *call)
     }
     writer_stats(srv->writer, &ws);
 
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
     info_kv_uint(pk, "events", st.events);
     info_kv_uint(pk, "seq", st.seq);
     info_kv_uint(pk, "changes", st.changes);
+    info_kv_uint(pk, "trimmed", store_trimmed(srv->store));
 
     buf_pack_cstr(pk, "server");
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
     buf_pack_cstr(pk, "version");
     buf_pack_cstr(pk, ANNALS_VERSION);
     info_kv_uint(pk, "pid", (uint64_t)getpid());
@@ -66,6 +67,7 @@ int info_stats(rpc_call *call)
     info_kv_uint(pk, "connections", srv->nconns);
     info_kv_uint(pk, "connections_total", srv->connections_total);
     info_kv_uint(pk, "requests", srv->requests);
+    info_kv_uint(pk, "subscriptions", srv->nsubs);
 
     buf_pack_cstr(pk, "writes");
     msgpack_pack_map(pk, 5);

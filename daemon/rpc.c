@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon/events.h"
+#include "daemon/feed.h"
 #include "daemon/info.h"
 #include "daemon/log.h"
 #include "daemon/params.h"
@@ -28,6 +29,10 @@ static const rpc_method rpc_methods[] = {
     { "range",    query_range,     0, { "from", "to", "mode", "kind", "country", "tag",
                                         "limit", "order", "cursor", NULL } },
     { "count",    query_count,     0, { "from", "to", "mode", "kind", "country", "tag", NULL } },
+    { "subscribe", feed_subscribe, 0, { "since", "from", "to", "mode", "kind", "country", "tag", NULL } },
+    { "unsubscribe", feed_unsubscribe, 0, { "sub", NULL } },
+    { "changes",  feed_changes,    0, { "since", "limit", "from", "to", "mode", "kind", "country",
+                                        "tag", NULL } },
 };
 
 static const rpc_method *rpc_find(const char *name, size_t len)
@@ -38,27 +43,35 @@ static const rpc_method *rpc_find(const char *name, size_t len)
     return NULL;
 }
 
-static void rpc_pack_error_array(msgpack_packer *pk, int code, const char *message, long index)
+static void rpc_pack_error_array(msgpack_packer *pk, int code, const char *message,
+                                 const char *detail, uint64_t value)
 {
-    msgpack_pack_array(pk, index >= 0 ? 3 : 2);
+    msgpack_pack_array(pk, detail ? 3 : 2);
     buf_pack_cstr(pk, error_wire_name(code));
     buf_pack_cstr(pk, message && *message ? message : error_message(code));
-    if (index >= 0) {
+    if (detail) {
         msgpack_pack_map(pk, 1);
-        buf_pack_cstr(pk, "index");
-        msgpack_pack_int64(pk, index);
+        buf_pack_cstr(pk, detail);
+        msgpack_pack_uint64(pk, value);
     }
 }
 
-void rpc_pack_response_error(buf_t *out, uint32_t msgid, int code, const char *message, long index)
+void rpc_pack_response_error_detail(buf_t *out, uint32_t msgid, int code, const char *message,
+                                    const char *detail, uint64_t value)
 {
     msgpack_packer pk;
     buf_packer_init(&pk, out);
     msgpack_pack_array(&pk, 4);
     msgpack_pack_uint8(&pk, 1);
     msgpack_pack_uint32(&pk, msgid);
-    rpc_pack_error_array(&pk, code, message, index);
+    rpc_pack_error_array(&pk, code, message, detail, value);
     msgpack_pack_nil(&pk);
+}
+
+void rpc_pack_response_error(buf_t *out, uint32_t msgid, int code, const char *message, long index)
+{
+    rpc_pack_response_error_detail(out, msgid, code, message, index >= 0 ? "index" : NULL,
+                                   index >= 0 ? (uint64_t)index : 0);
 }
 
 void rpc_pack_notification_error(buf_t *out, int code, const char *message)
@@ -69,7 +82,7 @@ void rpc_pack_notification_error(buf_t *out, int code, const char *message)
     msgpack_pack_uint8(&pk, 2);
     buf_pack_cstr(&pk, "error");
     msgpack_pack_array(&pk, 1);
-    rpc_pack_error_array(&pk, code, message, -1);
+    rpc_pack_error_array(&pk, code, message, NULL, 0);
 }
 
 int rpc_peek_msgid(const char *buf, size_t len, uint32_t *msgid)
@@ -222,7 +235,11 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
             return RPC_WAIT;
     }
     if (rc) {
-        rpc_pack_response_error(&c->out, call.msgid, rc, call.err, call.err_index);
+        if (call.err_detail)
+            rpc_pack_response_error_detail(&c->out, call.msgid, rc, call.err, call.err_detail,
+                                           call.err_detail_value);
+        else
+            rpc_pack_response_error(&c->out, call.msgid, rc, call.err, call.err_index);
         log_debug("conn %llu: %s -> %s: %s", (unsigned long long)c->id, m ? m->name : "?",
                   error_wire_name(rc), call.err);
     }

@@ -20,6 +20,8 @@ typedef struct {
     msgpack_packer pk;              /* packs the result into conn->out */
     char err[512];                  /* message when the handler fails */
     long err_index;                 /* details.index, or -1 */
+    const char *err_detail;         /* another details key, or NULL */
+    uint64_t err_detail_value;
 } rpc_call;
 
 /* Handlers return 0 once the result is packed, RPC_DEFERRED when a write job
@@ -36,8 +38,11 @@ enum { RPC_HANDLED = 0, RPC_WAIT = 1 };
  * then returns RPC_WAIT without side effects, and the caller retries later. */
 int rpc_handle(conn_t *c, const msgpack_object *msg, int busy);
 
-/* rpc_pack_response_error: append [1, msgid, [code, message(, details)], nil]. */
+/* rpc_pack_response_error: append [1, msgid, [code, message(, details)], nil];
+ * details is {index} when index >= 0, or {detail: value} when detail is set. */
 void rpc_pack_response_error(buf_t *out, uint32_t msgid, int code, const char *message, long index);
+void rpc_pack_response_error_detail(buf_t *out, uint32_t msgid, int code, const char *message,
+                                    const char *detail, uint64_t value);
 
 /* rpc_pack_notification_error: append [2, "error", [[code, message]]], for
  * errors that belong to no request. */

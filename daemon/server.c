@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/conn.h"
+#include "daemon/feed.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 
@@ -159,7 +160,9 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *s
     srv->store = store;
     srv->started_ms = server_now_ms();
     msgpack_unpacked_init(&srv->unpacked);
-    srv->writer = writer_new(loop, store);
+    writer_retention retention = { cfg->changes_max_entries, cfg->changes_max_age_ms };
+    srv->writer = writer_new(loop, store, &retention);
+    feed_start(srv);
 
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
@@ -188,6 +191,7 @@ static void server_finish(server_t *srv)
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     writer_stop(srv->writer);
     srv->writer = NULL;
+    feed_stop(srv);
     msgpack_unpacked_destroy(&srv->unpacked);
 }
 

@@ -12,6 +12,7 @@
 #include "daemon/writer.h"
 
 typedef struct conn conn_t;
+typedef struct feed_sub feed_sub;
 
 typedef struct server {
     uv_loop_t *loop;
@@ -28,6 +29,13 @@ typedef struct server {
     unsigned nconns;
     int stopping;
     msgpack_unpacked unpacked;    /* scratch for the message being handled */
+    /* change feed */
+    feed_sub *subs;               /* every subscription */
+    unsigned nsubs;
+    uint64_t next_sub_id;
+    uv_timer_t feed_timer;
+    msgpack_unpacked feed_scratch;
+    uint64_t last_trim_ms;
     /* counters for stats */
     uint64_t started_ms;
     uint64_t connections_total;

@@ -12,6 +12,7 @@
 #include <lmdb.h>
 
 #include "daemon/store.h"
+#include "proto/buf.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
 
@@ -24,10 +25,13 @@ struct store_reader {
 
 struct store_writer {
     store_t *s;
+    buf_t prev;         /* copy of the version being replaced or deleted */
+    buf_t rec;          /* the new record, header + body, for the change log */
     MDB_txn *txn;       /* the group transaction */
     MDB_txn *job;       /* the nested transaction of the current job, or NULL */
     uint64_t seq;       /* last seq handed out in this transaction */
     uint64_t job_seq;   /* seq when the current job began */
+    uint64_t trimmed;   /* highest seq trimmed, in this transaction */
 };
 
 struct store {
@@ -36,6 +40,7 @@ struct store {
     char *path;
     int lock_fd;
     _Atomic uint64_t seq;   /* last committed seq; written by the writer thread */
+    _Atomic uint64_t trimmed; /* highest seq removed from the change log */
     struct store_reader reader;
     struct store_writer writer;
 };
@@ -158,6 +163,15 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
     } else if (rc != MDB_NOTFOUND && rc) {
         goto fail;
     }
+    MDB_val tk = { 7, "trimmed" };
+    rc = mdb_get(txn, s->meta, &tk, &v);
+    if (rc == 0 && v.mv_size == 8) {
+        uint64_t t;
+        memcpy(&t, v.mv_data, 8);
+        atomic_store(&s->trimmed, t);
+    } else if (rc != MDB_NOTFOUND && rc) {
+        goto fail;
+    }
     what = "commit";
     if ((rc = mdb_txn_commit(txn))) {
         store_mdb_error(rc, what, err, errlen);
@@ -225,6 +239,8 @@ void store_close(store_t *s)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+    buf_release(&s->writer.prev);
+    buf_release(&s->writer.rec);
     free(s->path);
     free(s);
 }
@@ -237,6 +253,11 @@ const char *store_path(store_t *s)
 uint64_t store_seq(store_t *s)
 {
     return atomic_load(&s->seq);
+}
+
+uint64_t store_trimmed(store_t *s)
+{
+    return atomic_load(&s->trimmed);
 }
 
 /* ---- reads ---- */
@@ -303,6 +324,34 @@ int store_stats(store_reader *r, store_stats_t *st)
     st->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
     st->seq = store_seq(r->s);
     return 0;
+}
+
+int store_changes(store_reader *r, uint64_t after, store_change_cb cb, void *ud)
+{
+    MDB_cursor *cur;
+    unsigned char key[8];
+    MDB_val k = { 8, key }, v;
+    int rc = mdb_cursor_open(r->txn, r->s->changes, &cur);
+    if (rc)
+        return ERROR_INTERNAL;
+    index_seq_key(after + 1, key);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        index_change c;
+        if (k.mv_size != 8 || index_change_parse(index_seq_key_parse(k.mv_data), v.mv_data, v.mv_size, &c) < 0) {
+            rc = ERROR_INTERNAL;
+            break;
+        }
+        int stop = cb(ud, &c);
+        if (stop) {
+            rc = stop < 0 ? stop : 0;
+            mdb_cursor_close(cur);
+            return rc;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : (rc > 0 ? ERROR_INTERNAL : rc);
 }
 
 /* One class's position in a merged time scan. */
@@ -453,6 +502,7 @@ int store_write_begin(store_t *s, store_writer **out, char *err, size_t errlen)
         return store_mdb_error(rc, "write transaction", err, errlen);
     w->job = NULL;
     w->seq = store_seq(s);
+    w->trimmed = store_trimmed(s);
     *out = w;
     return 0;
 }
@@ -497,18 +547,34 @@ static MDB_txn *store_wtxn(store_writer *w)
     return w->job ? w->job : w->txn;
 }
 
+/* Append the change entry of seq: the previous version (in w->prev) and the
+ * new record, if any. The caller gets a copy in change_out (when not NULL)
+ * to hand to live subscribers after the commit. */
 static int store_log_change(store_writer *w, MDB_txn *txn, uint64_t seq, int op,
                             const char *id, size_t idlen, int64_t now_ms,
-                            char *err, size_t errlen)
+                            const index_record *rec, buf_t *change_out, char *err, size_t errlen)
 {
-    unsigned char key[8], val[1 + 8 + EVENT_ID_MAX];
+    unsigned char key[8];
+    buf_reset(&w->rec);
+    if (rec) {
+        buf_reserve(&w->rec, INDEX_RECORD_HEADER + rec->body_len);
+        index_record_header(rec, (unsigned char *)w->rec.data);
+        memcpy(w->rec.data + INDEX_RECORD_HEADER, rec->body, rec->body_len);
+        w->rec.len = INDEX_RECORD_HEADER + rec->body_len;
+    }
+    size_t size = index_change_size(idlen, w->prev.len, w->rec.len);
     index_seq_key(seq, key);
-    val[0] = (unsigned char)op;
-    memcpy(val + 1, &now_ms, 8);
-    memcpy(val + 9, id, idlen);
-    MDB_val k = { 8, key }, v = { 9 + idlen, val };
-    int rc = mdb_put(txn, w->s->changes, &k, &v, MDB_APPEND);
-    return rc ? store_mdb_error(rc, "change log", err, errlen) : 0;
+    MDB_val k = { 8, key }, v = { size, NULL };
+    int rc = mdb_put(txn, w->s->changes, &k, &v, MDB_APPEND | MDB_RESERVE);
+    if (rc)
+        return store_mdb_error(rc, "change log", err, errlen);
+    index_change_write(v.mv_data, op, now_ms, id, idlen, w->prev.data, w->prev.len,
+                       w->rec.data, w->rec.len);
+    if (change_out) {
+        buf_reset(change_out);
+        buf_append(change_out, v.mv_data, size);
+    }
+    return 0;
 }
 
 /* Remove the time-index entry of the stored version of id, if any; *old is
@@ -519,11 +585,15 @@ static int store_unindex(store_writer *w, MDB_txn *txn, const char *id, size_t i
     MDB_val k = { idlen, (void *)id }, v;
     int rc = mdb_get(txn, w->s->events, &k, &v);
     *found = 0;
+    buf_reset(&w->prev);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc)
         return store_mdb_error(rc, "read event", err, errlen);
-    if (index_record_parse(v.mv_data, v.mv_size, old) < 0) {
+    /* Copy it: values returned by LMDB are valid only until the next update. */
+    buf_reset(&w->prev);
+    buf_append(&w->prev, v.mv_data, v.mv_size);
+    if (index_record_parse(w->prev.data, w->prev.len, old) < 0) {
         snprintf(err, errlen, "stored record of '%.*s' is damaged", (int)idlen, id);
         return ERROR_INTERNAL;
     }
@@ -538,7 +608,7 @@ static int store_unindex(store_writer *w, MDB_txn *txn, const char *id, size_t i
 
 int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bounds_t *b,
                     const char *body, size_t body_len, int64_t now_ms, uint64_t *seq,
-                    char *err, size_t errlen)
+                    buf_t *change_out, char *err, size_t errlen)
 {
     MDB_txn *txn = store_wtxn(w);
     index_record old, rec;
@@ -566,7 +636,8 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
     index_time_val(b, val);
     if ((rc = mdb_put(txn, w->s->time, &tk, &tv, 0)))
         return store_mdb_error(rc, "time index", err, errlen);
-    if ((rc = store_log_change(w, txn, rec.seq, INDEX_OP_PUT, id, idlen, now_ms, err, errlen)))
+    if ((rc = store_log_change(w, txn, rec.seq, INDEX_OP_PUT, id, idlen, now_ms, &rec,
+                               change_out, err, errlen)))
         return rc;
     w->seq = rec.seq;
     *seq = rec.seq;
@@ -574,7 +645,7 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
 }
 
 int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t now_ms,
-                       uint64_t *seq, char *err, size_t errlen)
+                       uint64_t *seq, buf_t *change_out, char *err, size_t errlen)
 {
     MDB_txn *txn = store_wtxn(w);
     index_record old;
@@ -589,15 +660,62 @@ int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t no
     MDB_val k = { idlen, (void *)id };
     if ((rc = mdb_del(txn, w->s->events, &k, NULL)))
         return store_mdb_error(rc, "delete event", err, errlen);
-    if ((rc = store_log_change(w, txn, w->seq + 1, INDEX_OP_DELETE, id, idlen, now_ms, err, errlen)))
+    if ((rc = store_log_change(w, txn, w->seq + 1, INDEX_OP_DELETE, id, idlen, now_ms, NULL,
+                               change_out, err, errlen)))
         return rc;
     *seq = ++w->seq;
+    return 0;
+}
+
+int store_write_trim(store_writer *w, uint64_t max_entries, int64_t min_time_ms,
+                     unsigned max_steps, char *err, size_t errlen)
+{
+    MDB_cursor *cur;
+    MDB_stat st;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(w->txn, w->s->changes, &cur);
+    if (rc)
+        return store_mdb_error(rc, "change log", err, errlen);
+    if ((rc = mdb_stat(w->txn, w->s->changes, &st))) {
+        mdb_cursor_close(cur);
+        return store_mdb_error(rc, "change log", err, errlen);
+    }
+    uint64_t entries = st.ms_entries;
+    for (unsigned i = 0; i < max_steps; i++) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        if (rc == MDB_NOTFOUND || k.mv_size != 8 || v.mv_size < INDEX_CHANGE_HEADER)
+            break;
+        if (rc)
+            break;
+        int64_t t;
+        memcpy(&t, (const char *)v.mv_data + 12, 8);
+        int over_count = max_entries && entries > max_entries;
+        int too_old = min_time_ms && t < min_time_ms;
+        if (!over_count && !too_old)
+            break;
+        uint64_t seq = index_seq_key_parse(k.mv_data);
+        if ((rc = mdb_cursor_del(cur, 0))) {
+            mdb_cursor_close(cur);
+            return store_mdb_error(rc, "trim change log", err, errlen);
+        }
+        entries--;
+        w->trimmed = seq;
+    }
+    mdb_cursor_close(cur);
     return 0;
 }
 
 int store_write_commit(store_writer *w, char *err, size_t errlen)
 {
     int rc;
+    if (w->trimmed != store_trimmed(w->s)) {
+        MDB_val k = { 7, "trimmed" }, v = { 8, &w->trimmed };
+        if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
+            int code = store_mdb_error(rc, "write trimmed", err, errlen);
+            store_write_abort(w);
+            return code;
+        }
+    }
     if (w->seq != store_seq(w->s)) {
         MDB_val k = { 3, "seq" }, v = { 8, &w->seq };
         if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
@@ -611,6 +729,7 @@ int store_write_commit(store_writer *w, char *err, size_t errlen)
     if (rc)
         return store_mdb_error(rc, "commit", err, errlen);
     atomic_store(&w->s->seq, w->seq);
+    atomic_store(&w->s->trimmed, w->trimmed);
     return 0;
 }
 
@@ -625,4 +744,5 @@ void store_write_abort(store_writer *w)
         w->txn = NULL;
     }
     w->seq = store_seq(w->s);
+    w->trimmed = store_trimmed(w->s);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "daemon/index.h"
+#include "proto/buf.h"
 
 #define STORE_FORMAT 1
 
@@ -59,6 +60,12 @@ typedef int (*store_scan_cb)(void *ud, const char *id, size_t idlen, const edtf_
 /* store_scan: returns 0, the callback's negative code, or ERROR_INTERNAL. */
 int store_scan(store_reader *r, const store_scan_params *p, store_scan_cb cb, void *ud);
 
+/* store_changes: call cb for each change-log entry with seq > after, in
+ * order, until it returns non-zero (1 stops, a negative code stops with that
+ * code). The change's pointers are valid until store_read_end. */
+typedef int (*store_change_cb)(void *ud, const index_change *c);
+int store_changes(store_reader *r, uint64_t after, store_change_cb cb, void *ud);
+
 typedef struct {
     uint64_t events, changes, seq;
     uint64_t map_size, used_bytes, page_size;
@@ -68,6 +75,10 @@ int store_stats(store_reader *r, store_stats_t *st);
 
 /* store_seq: the last committed seq (safe from the loop thread). */
 uint64_t store_seq(store_t *s);
+
+/* store_trimmed: the highest seq removed from the change log by retention
+ * (0 when nothing was); changes after it are all still there. */
+uint64_t store_trimmed(store_t *s);
 
 const char *store_path(store_t *s);
 
@@ -86,15 +97,23 @@ int store_job_begin(store_writer *w, char *err, size_t errlen);
 int store_job_end(store_writer *w, int ok, char *err, size_t errlen);
 
 /* store_write_put: insert or replace an event; keeps created of a previous
- * version. *seq is the new version's seq. Returns 0, ERROR_DB_FULL or
- * ERROR_INTERNAL (with a message). */
+ * version. *seq is the new version's seq; when change_out is not NULL it
+ * receives a copy of the change-log value written (for live subscribers).
+ * Returns 0, ERROR_DB_FULL or ERROR_INTERNAL (with a message). */
 int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bounds_t *b,
                     const char *body, size_t body_len, int64_t now_ms, uint64_t *seq,
-                    char *err, size_t errlen);
+                    buf_t *change_out, char *err, size_t errlen);
 
-/* store_write_delete: returns 0, ERROR_NOT_FOUND, ERROR_DB_FULL or ERROR_INTERNAL. */
+/* store_write_delete: as store_write_put; returns 0, ERROR_NOT_FOUND,
+ * ERROR_DB_FULL or ERROR_INTERNAL. */
 int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t now_ms,
-                       uint64_t *seq, char *err, size_t errlen);
+                       uint64_t *seq, buf_t *change_out, char *err, size_t errlen);
+
+/* store_write_trim: remove the oldest change-log entries while there are
+ * more than max_entries (0: no limit) or they are older than min_time_ms
+ * (0: no limit), at most max_steps of them (so one commit stays short). */
+int store_write_trim(store_writer *w, uint64_t max_entries, int64_t min_time_ms,
+                     unsigned max_steps, char *err, size_t errlen);
 
 /* store_write_commit: durably commit (fsync) everything since
  * store_write_begin. Returns 0, ERROR_DB_FULL or ERROR_INTERNAL; on failure

@@ -13,6 +13,8 @@
 /* One transaction takes at most this many items, so a flood of writes still
  * commits (and answers) in bounded steps. */
 #define WRITER_BATCH_ITEMS 20000
+/* Change-log entries trimmed per commit at most. */
+#define WRITER_TRIM_STEPS 2000
 
 struct writer {
     uv_loop_t *loop;
@@ -25,6 +27,7 @@ struct writer {
     writer_job *done_head, *done_tail;     /* waiting for the loop */
     int stopping;
     int started;
+    writer_retention retention;
     writer_stats_t stats;
 };
 
@@ -45,6 +48,7 @@ void writer_job_free(writer_job *job)
     for (size_t i = 0; i < job->nitems; i++) {
         free(job->items[i].id);
         free(job->items[i].body);
+        free(job->items[i].change);
     }
     free(job->items);
     free(job);
@@ -65,11 +69,16 @@ static int writer_apply(store_writer *sw, writer_job *job, int64_t now)
     job->seq = store_write_seq(sw);
     for (size_t i = 0; i < job->nitems && rc == 0; i++) {
         writer_item *it = &job->items[i];
+        buf_t change;
+        buf_init(&change);
         if (job->op == WRITER_PUT)
             rc = store_write_put(sw, it->id, it->idlen, &it->bounds, it->body, it->body_len,
-                                 now, &job->seq, job->err, sizeof job->err);
+                                 now, &job->seq, &change, job->err, sizeof job->err);
         else
-            rc = store_write_delete(sw, it->id, it->idlen, now, &job->seq, job->err, sizeof job->err);
+            rc = store_write_delete(sw, it->id, it->idlen, now, &job->seq, &change,
+                                    job->err, sizeof job->err);
+        it->seq = job->seq;
+        it->change = buf_take(&change, &it->change_len);
         if (rc && job->many)
             job->err_index = (long)i;   /* names the failing event of a batch */
     }
@@ -94,6 +103,12 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
             continue;
         }
         j->rc = writer_apply(sw, j, now);
+    }
+    if (rc == 0 && (w->retention.max_entries || w->retention.max_age_ms)) {
+        int64_t min_time = w->retention.max_age_ms ? now - (int64_t)w->retention.max_age_ms : 0;
+        if (store_write_trim(sw, w->retention.max_entries, min_time, WRITER_TRIM_STEPS,
+                             err, sizeof err) != 0)
+            log_warn("change-log retention: %s", err);
     }
     if (rc == 0) {
         rc = store_write_commit(sw, err, sizeof err);
@@ -181,11 +196,12 @@ static void on_writer_done(uv_async_t *handle)
     }
 }
 
-writer_t *writer_new(uv_loop_t *loop, store_t *store)
+writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention)
 {
     writer_t *w = xcalloc(1, sizeof *w);
     w->loop = loop;
     w->store = store;
+    w->retention = *retention;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     uv_async_init(loop, &w->async, on_writer_done);

@@ -20,9 +20,12 @@ typedef struct {
     edtf_bounds_t bounds;
     char *body;             /* owned; NULL for a delete */
     size_t body_len;
+    char *change;           /* owned: the change-log value written, for the feed */
+    size_t change_len;
+    uint64_t seq;           /* the seq this item got */
 } writer_item;
 
-enum { WRITER_PUT = 1, WRITER_DELETE = 2 };
+enum { WRITER_PUT = 1, WRITER_DELETE = 2, WRITER_TRIM = 3 /* no items: retention only */ };
 
 typedef struct writer_job writer_job;
 typedef void (*writer_done_cb)(writer_job *job);
@@ -47,8 +50,14 @@ typedef struct {
     uint64_t commits, events_written, deletes, largest_batch, failed_jobs;
 } writer_stats_t;
 
+/* Change-log retention, applied a bounded number of entries per commit. */
+typedef struct {
+    uint64_t max_entries;   /* 0: no limit */
+    uint64_t max_age_ms;    /* 0: no limit */
+} writer_retention;
+
 /* writer_new: start the thread. The writer holds an async handle on loop. */
-writer_t *writer_new(uv_loop_t *loop, store_t *store);
+writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention);
 
 /* writer_job_new: a job with room for nitems items (zeroed). */
 writer_job *writer_job_new(int op, size_t nitems);

@@ -12,7 +12,8 @@
     X(TOO_LARGE,     -4, "too_large",      "too large") \
     X(DB_FULL,       -5, "db_full",        "database is full") \
     X(INTERNAL,      -6, "internal",       "internal error") \
-    X(BUSY,          -7, "busy",           "too many connections")
+    X(BUSY,          -7, "busy",           "too many connections") \
+    X(GONE,          -8, "gone",           "changes no longer in the change log")
 
 typedef enum {
 #define ERROR_ENUM_(name, value, wire, msg) ERROR_##name = value,

@@ -34,7 +34,7 @@ static int put(store_t *s, const char *id, const char *start, const char *end, u
     if (rc)
         return rc;
     store_job_begin(w, err, sizeof err);
-    rc = store_write_put(w, id, strlen(id), &b, "\x81\xa1k\xa1v", 5, 1000, seq, err, sizeof err);
+    rc = store_write_put(w, id, strlen(id), &b, "\x81\xa1k\xa1v", 5, 1000, seq, NULL, err, sizeof err);
     store_job_end(w, rc == 0, err, sizeof err);
     if (rc) {
         store_write_abort(w);
@@ -50,7 +50,7 @@ static int del(store_t *s, const char *id, uint64_t *seq)
     int rc = store_write_begin(s, &w, err, sizeof err);
     if (rc)
         return rc;
-    rc = store_write_delete(w, id, strlen(id), 2000, seq, err, sizeof err);
+    rc = store_write_delete(w, id, strlen(id), 2000, seq, NULL, err, sizeof err);
     if (rc) {
         store_write_abort(w);
         return rc;
@@ -160,10 +160,10 @@ int main(void)
     uint64_t s1 = 0, s2 = 0;
     store_write_begin(s, &w, err, sizeof err);
     store_job_begin(w, err, sizeof err);
-    store_write_put(w, "kept", 4, &b, "\x80", 1, 3000, &s1, err, sizeof err);
+    store_write_put(w, "kept", 4, &b, "\x80", 1, 3000, &s1, NULL, err, sizeof err);
     store_job_end(w, 1, err, sizeof err);
     store_job_begin(w, err, sizeof err);
-    store_write_put(w, "undone", 6, &b, "\x80", 1, 3000, &s2, err, sizeof err);
+    store_write_put(w, "undone", 6, &b, "\x80", 1, 3000, &s2, NULL, err, sizeof err);
     store_job_end(w, 0, err, sizeof err);
     is_int(store_write_commit(w, err, sizeof err), 0, "a group with one undone job commits");
     is_int(store_seq(s), 8, "the undone job's seq is not consumed");

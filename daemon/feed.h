@@ -1,0 +1,35 @@
+/* feed.h: the change feed: subscriptions that stream the change log to a
+ * connection (first the backlog read from LMDB as fast as the socket
+ * drains, then live changes as the writer commits them, with no gap and no
+ * duplicate across the switch), heartbeats, overflow, and the pull-style
+ * changes method. PROTOCOL.md section 9 is the contract. */
+#ifndef ANNALS_FEED_H
+#define ANNALS_FEED_H
+
+#include "daemon/rpc.h"
+#include "daemon/writer.h"
+
+#define FEED_CHANGES_LIMIT_DEFAULT 100
+#define FEED_CHANGES_LIMIT_MAX 10000
+
+/* Handlers. */
+int feed_subscribe(rpc_call *call);
+int feed_unsubscribe(rpc_call *call);
+int feed_changes(rpc_call *call);
+
+/* feed_start / feed_stop: the heartbeat timer (and periodic retention). */
+void feed_start(server_t *srv);
+void feed_stop(server_t *srv);
+
+/* feed_publish: deliver the changes of a committed job to live
+ * subscriptions (loop thread, in commit order). */
+void feed_publish(server_t *srv, const writer_job *job);
+
+/* feed_pump: deliver more backlog to c's catching-up subscriptions while its
+ * output queue is short. */
+void feed_pump(conn_t *c);
+
+/* feed_conn_closed: end c's subscriptions. */
+void feed_conn_closed(conn_t *c);
+
+#endif
