@@ -279,6 +279,17 @@ void feed_pump(conn_t *c)
 
 /* ---- live ---- */
 
+/* Hand what the feed queued to uv_write, once per connection. Walks the
+ * connections, not the subscriptions: one that overflowed has none left. */
+static void feed_flush_dirty(server_t *srv)
+{
+    for (conn_t *c = srv->conns; c; c = c->next)
+        if (c->feed_dirty) {
+            c->feed_dirty = 0;
+            conn_flush(c);
+        }
+}
+
 void feed_publish(server_t *srv, const writer_job *job)
 {
     if (!srv->subs || job->rc != 0)
@@ -313,11 +324,7 @@ void feed_publish(server_t *srv, const writer_job *job)
             s = next;
         }
     }
-    for (feed_sub *s = srv->subs; s; s = s->next)
-        if (s->conn->feed_dirty) {
-            s->conn->feed_dirty = 0;
-            conn_flush(s->conn);
-        }
+    feed_flush_dirty(srv);
 }
 
 void feed_conn_closed(conn_t *c)
@@ -344,11 +351,7 @@ static void on_feed_tick(uv_timer_t *t)
         s->quiet_since_ms = now;
         s->conn->feed_dirty = 1;
     }
-    for (feed_sub *s = srv->subs; s; s = s->next)
-        if (s->conn->feed_dirty) {
-            s->conn->feed_dirty = 0;
-            conn_flush(s->conn);
-        }
+    feed_flush_dirty(srv);
     /* Retention by age must also happen when nobody writes. */
     if (srv->cfg->changes_max_age_ms && now - srv->last_trim_ms >= FEED_TRIM_INTERVAL_MS && srv->writer) {
         srv->last_trim_ms = now;
