@@ -283,11 +283,14 @@ void feed_pump(conn_t *c)
  * connections, not the subscriptions: one that overflowed has none left. */
 static void feed_flush_dirty(server_t *srv)
 {
-    for (conn_t *c = srv->conns; c; c = c->next)
+    conn_t *next;
+    for (conn_t *c = srv->conns; c; c = next) {
+        next = c->next;          /* a flush may close (and unlink) c */
         if (c->feed_dirty) {
             c->feed_dirty = 0;
             conn_flush(c);
         }
+    }
 }
 
 void feed_publish(server_t *srv, const writer_job *job)
