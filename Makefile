@@ -4,6 +4,7 @@
 #   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
 #   make test           build and run every test (unit binaries and integration scripts via prove)
 #   make test SANITIZE=address,undefined
+#   make bench          build and run the feed benchmark (tests/bench)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -108,9 +109,30 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libc
 
 unit: $(UNIT_BIN)
 
+# The load generator (tests/bench; its README.md says what it measures). It
+# needs msgpack and threads only, not jansson.
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
+BENCH_DURATION ?= 5
+
+$(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(BENCH_LIBS)
+
+# make bench: the feed workload with 1 and then 10 subscribers, each run on a
+# fresh annalsd that the benchmark starts under a private directory and
+# removes; the trap removes that directory also should the benchmark crash.
+.PHONY: bench
+bench: all $(BUILD)/bench/bench
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	TMPDIR="$$tmp" $(BUILD)/bench/bench --annalsd $(BUILD)/annalsd --workload feed \
+	  --duration $(BENCH_DURATION) --writers 4 --subscribers 1,10
+
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.
-test: all unit
+test: all unit $(BUILD)/bench/bench
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
 
 run: all

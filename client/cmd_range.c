@@ -38,10 +38,7 @@ static void cmd_range_multi(const opts_result *o, const char *name, json_t *para
     }
 }
 
-/* Build the parameters shared by range and count from FROM, TO and the
- * filter options. Returns 0, or CLI_USAGE after reporting. Dates go to the
- * server as given: it is the one that knows EDTF. */
-static int cmd_range_params(cli_ctx *ctx, const opts_result *o, json_t *params)
+int cmd_range_params(cli_ctx *ctx, const opts_result *o, json_t *params)
 {
     const char *mode = opts_value(o, "mode");
     if (o->nargs > 0)
@@ -221,13 +218,6 @@ static int cmd_range_export_run(cli_ctx *ctx, const opts_result *o)
     json_decref(params);
     return rc;
 }
-
-#define CMD_RANGE_FILTER_HELP \
-    "  --mode overlap|within  overlap (default): events that may meet the window;\n" \
-    "                         within: events certainly inside it\n" \
-    "  --kind KIND            only this kind (repeat for any of several)\n" \
-    "  --country CC           only events involving this country (repeatable)\n" \
-    "  --tag TAG              only events with this tag (repeatable)\n"
 
 const cli_command cmd_range_range = {
     "range", "range [FROM [TO]] [OPTIONS]", "list the events of a window",

@@ -33,7 +33,19 @@ struct remote {
     int eof;                  /* the server closed or reset its side */
     char eof_why[128];        /* what the read or write saw when it did */
     char failure[512];        /* set once the connection is unusable */
+    int keep_notes;           /* remote_recv queues notifications */
+    msgpack_unpacked *notes;  /* owned: notifications queued by remote_recv, */
+    size_t notes_head;        /* notes[notes_head..nnotes) not yet taken */
+    size_t nnotes, notes_cap;
 };
+
+/* Watched by every wait when >= 0 (remote_set_wake_fd). */
+static int remote_wake_fd = -1;
+
+void remote_set_wake_fd(int fd)
+{
+    remote_wake_fd = fd;
+}
 
 static int64_t remote_now_ms(void)
 {
@@ -54,7 +66,8 @@ static int remote_fail(remote_t *r, char *err, size_t errlen, const char *fmt, .
 }
 
 /* remote_wait: poll fd for events until deadline (ms, 0 for none). Returns
- * the revents, 0 on timeout, -1 on a poll error. */
+ * the revents, 0 on timeout, -1 on a poll error or when the wake fd is
+ * readable (errno EINTR). */
 static int remote_wait(int fd, short events, int64_t deadline)
 {
     for (;;) {
@@ -65,10 +78,17 @@ static int remote_wait(int fd, short events, int64_t deadline)
                 return 0;
             ms = left > 1000000 ? 1000000 : (int)left;
         }
-        struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
-        int n = poll(&p, 1, ms);
+        struct pollfd p[2] = {
+            { .fd = fd, .events = events, .revents = 0 },
+            { .fd = remote_wake_fd, .events = POLLIN, .revents = 0 },
+        };
+        int n = poll(p, remote_wake_fd >= 0 ? 2 : 1, ms);
+        if (n > 0 && remote_wake_fd >= 0 && p[1].revents) {
+            errno = EINTR;
+            return -1;
+        }
         if (n > 0)
-            return p.revents;
+            return p[0].revents;
         if (n == 0)
             return 0;
         if (errno != EINTR)
@@ -233,6 +253,9 @@ void remote_close(remote_t *r)
         close(r->fd);
     buf_release(&r->out);
     msgpack_unpacker_destroy(&r->up);
+    for (size_t i = r->notes_head; i < r->nnotes; i++)
+        msgpack_unpacked_destroy(&r->notes[i]);
+    free(r->notes);
     free(r);
 }
 
@@ -361,6 +384,53 @@ static int remote_classify(remote_t *r, uint32_t msgid, remote_reply *rep,
     return 1;
 }
 
+/* remote_next_msg: decode the next message into msg, reading until deadline
+ * (ms, 0 for none). reply says whether a response is awaited, which words
+ * the messages; when it is not, bytes already waiting are read before any
+ * wait, so that a deadline of now still sees them. Returns 1, 0 when the
+ * deadline passed first, or -1 (err set, the connection failed). */
+static int remote_next_msg(remote_t *r, int64_t deadline, int reply, msgpack_unpacked *msg,
+                           char *err, size_t errlen)
+{
+    for (;;) {
+        msgpack_unpack_return ret = msgpack_unpacker_next(&r->up, msg);
+        if (ret == MSGPACK_UNPACK_SUCCESS)
+            return 1;
+        if (ret == MSGPACK_UNPACK_PARSE_ERROR)
+            return remote_fail(r, err, errlen, "protocol error: %s sent bytes that "
+                               "are not MessagePack", r->label);
+        if (ret == MSGPACK_UNPACK_NOMEM_ERROR) {
+            fprintf(stderr, "annals: out of memory\n");
+            abort();
+        }
+        if (msgpack_unpacker_message_size(&r->up) > REMOTE_MAX_REPLY)
+            return remote_fail(r, err, errlen, "protocol error: a %s from %s is "
+                               "larger than %zu MiB", reply ? "reply" : "message",
+                               r->label, REMOTE_MAX_REPLY >> 20);
+        if (r->eof) {
+            /* Bytes of an unfinished message are waiting: the reply was cut. */
+            if (msgpack_unpacker_message_size(&r->up) > 0)
+                return remote_fail(r, err, errlen, "connection to %s lost in the middle "
+                                   "of a %s (%s)", r->label, reply ? "reply" : "message",
+                                   r->eof_why);
+            if (reply)
+                return remote_fail(r, err, errlen, "connection to %s lost before the "
+                                   "reply (%s)", r->label, r->eof_why);
+            return remote_fail(r, err, errlen, "connection to %s lost (%s)", r->label,
+                               r->eof_why);
+        }
+        if (!reply && remote_read(r) != 0)
+            continue;
+        int ev = remote_wait(r->fd, POLLIN, deadline);
+        if (ev == 0)
+            return 0;
+        if (ev < 0)
+            return remote_fail(r, err, errlen, "connection to %s: poll: %s",
+                               r->label, strerror(errno));
+        remote_read(r);
+    }
+}
+
 int remote_recv(remote_t *r, uint32_t msgid, remote_reply *rep,
                 char *err, size_t errlen)
 {
@@ -371,40 +441,27 @@ int remote_recv(remote_t *r, uint32_t msgid, remote_reply *rep,
         snprintf(err, errlen, "%s", r->failure);
         return -1;
     }
+    /* One deadline per message, as before: a server that keeps talking
+     * (notifications) keeps the wait alive. */
     for (;;) {
-        msgpack_unpack_return ret = msgpack_unpacker_next(&r->up, &rep->msg);
-        if (ret == MSGPACK_UNPACK_SUCCESS) {
-            int c = remote_classify(r, msgid, rep, err, errlen);
-            if (c != 0)
-                return c < 0 ? -1 : 0;
-            continue;
-        }
-        if (ret == MSGPACK_UNPACK_PARSE_ERROR)
-            return remote_fail(r, err, errlen, "protocol error: %s sent bytes that "
-                               "are not MessagePack", r->label);
-        if (ret == MSGPACK_UNPACK_NOMEM_ERROR) {
-            fprintf(stderr, "annals: out of memory\n");
-            abort();
-        }
-        if (msgpack_unpacker_message_size(&r->up) > REMOTE_MAX_REPLY)
-            return remote_fail(r, err, errlen, "protocol error: a reply from %s is "
-                               "larger than %zu MiB", r->label, REMOTE_MAX_REPLY >> 20);
-        if (r->eof) {
-            /* Bytes of an unfinished message are waiting: the reply was cut. */
-            if (msgpack_unpacker_message_size(&r->up) > 0)
-                return remote_fail(r, err, errlen, "connection to %s lost in the middle "
-                                   "of a reply (%s)", r->label, r->eof_why);
-            return remote_fail(r, err, errlen, "connection to %s lost before the reply "
-                               "(%s)", r->label, r->eof_why);
-        }
-        int ev = remote_wait(r->fd, POLLIN, remote_deadline(r));
-        if (ev == 0)
+        int got = remote_next_msg(r, remote_deadline(r), 1, &rep->msg, err, errlen);
+        if (got < 0)
+            return -1;
+        if (got == 0)
             return remote_fail(r, err, errlen, "no reply from %s within %g s",
                                r->label, r->timeout_ms / 1000.0);
-        if (ev < 0)
-            return remote_fail(r, err, errlen, "connection to %s: poll: %s",
-                               r->label, strerror(errno));
-        remote_read(r);
+        int c = remote_classify(r, msgid, rep, err, errlen);
+        if (c != 0)
+            return c < 0 ? -1 : 0;
+        if (r->keep_notes) {
+            /* The queue takes the message's zone; rep->msg starts afresh. */
+            if (r->nnotes == r->notes_cap) {
+                r->notes_cap = r->notes_cap ? r->notes_cap * 2 : 16;
+                r->notes = xrealloc(r->notes, r->notes_cap * sizeof *r->notes);
+            }
+            r->notes[r->nnotes++] = rep->msg;
+            msgpack_unpacked_init(&rep->msg);
+        }
     }
 }
 
@@ -412,4 +469,72 @@ void remote_reply_release(remote_reply *rep)
 {
     msgpack_unpacked_destroy(&rep->msg);
     rep->result = rep->error = NULL;
+}
+
+void remote_keep_notes(remote_t *r)
+{
+    r->keep_notes = 1;
+}
+
+/* Check that note->msg is [2, method, params] and point note at its parts.
+ * Returns 0, or -1 (err set, the connection failed). */
+static int remote_note_fill(remote_t *r, remote_note *note, char *err, size_t errlen)
+{
+    const msgpack_object *o = &note->msg.data;
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
+        o->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return remote_fail(r, err, errlen, "protocol error: %s sent a message that "
+                           "is not msgpack-RPC", r->label);
+    const msgpack_object *a = o->via.array.ptr;
+    if (a[0].via.u64 == 1 && o->via.array.size == 4 &&
+        a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return remote_fail(r, err, errlen, "protocol error: %s answered msgid %llu, "
+                           "which no request is waiting for", r->label,
+                           (unsigned long long)a[1].via.u64);
+    if (a[0].via.u64 != 2 || o->via.array.size != 3 || a[1].type != MSGPACK_OBJECT_STR ||
+        a[2].type != MSGPACK_OBJECT_ARRAY)
+        return remote_fail(r, err, errlen, "protocol error: %s sent a message that "
+                           "is not a msgpack-RPC notification", r->label);
+    note->method = a[1].via.str.ptr;
+    note->method_len = a[1].via.str.size;
+    note->params = &a[2];
+    return 0;
+}
+
+int remote_next_note(remote_t *r, int wait_ms, remote_note *note,
+                     char *err, size_t errlen)
+{
+    msgpack_unpacked_init(&note->msg);
+    note->method = NULL;
+    note->method_len = 0;
+    note->params = NULL;
+    if (r->notes_head < r->nnotes) {
+        note->msg = r->notes[r->notes_head++];
+        if (r->notes_head == r->nnotes)
+            r->notes_head = r->nnotes = 0;
+        return remote_note_fill(r, note, err, errlen) < 0 ? -1 : 1;
+    }
+    if (r->failure[0]) {
+        snprintf(err, errlen, "%s", r->failure);
+        return -1;
+    }
+    int64_t deadline = wait_ms < 0 ? 0 : remote_now_ms() + wait_ms;
+    int got = remote_next_msg(r, deadline, 0, &note->msg, err, errlen);
+    if (got <= 0)
+        return got;
+    return remote_note_fill(r, note, err, errlen) < 0 ? -1 : 1;
+}
+
+int remote_note_is(const remote_note *note, const char *name)
+{
+    return note->method && strlen(name) == note->method_len &&
+           memcmp(note->method, name, note->method_len) == 0;
+}
+
+void remote_note_release(remote_note *note)
+{
+    msgpack_unpacked_destroy(&note->msg);
+    note->method = NULL;
+    note->method_len = 0;
+    note->params = NULL;
 }

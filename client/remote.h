@@ -62,10 +62,48 @@ int remote_flush(remote_t *r, char *err, size_t errlen);
 /* remote_recv: wait for the next response, which must carry msgid, and put
  * it in rep (msgpack_unpacked_init'ed by remote_recv; released with
  * remote_reply_release even on error). Notifications other than "error" are
- * skipped. Returns 0 or -1 (timeout, connection lost, protocol violation). */
+ * skipped, or kept for remote_next_note after remote_keep_notes. Returns 0
+ * or -1 (timeout, connection lost, protocol violation). */
 int remote_recv(remote_t *r, uint32_t msgid, remote_reply *rep,
                 char *err, size_t errlen);
 
 void remote_reply_release(remote_reply *rep);
+
+/* A notification [2, method, params] from the server. */
+typedef struct {
+    msgpack_unpacked msg;          /* owns the objects below */
+    const char *method;            /* borrowed from msg; not NUL-terminated */
+    size_t method_len;
+    const msgpack_object *params;  /* the params array */
+} remote_note;
+
+/* remote_keep_notes: from now on, notifications that arrive while
+ * remote_recv waits for a response are queued for remote_next_note instead
+ * of being skipped (a subscriber must not lose the changes that arrive
+ * during a request). */
+void remote_keep_notes(remote_t *r);
+
+/* remote_next_note: the next notification: the oldest one remote_recv
+ * queued, else the next one read, waiting at most wait_ms (negative: no
+ * limit; 0: only what is already there). The connection's timeout does not
+ * apply: a subscriber may rightly wait long for the server to say anything.
+ * "error" notifications are returned like any other. Returns 1 with note
+ * set (release it with remote_note_release), 0 when nothing came within
+ * wait_ms, or -1 (connection lost, a response nobody asked for, protocol
+ * violation, the wake fd). note is initialised in every case. */
+int remote_next_note(remote_t *r, int wait_ms, remote_note *note,
+                     char *err, size_t errlen);
+
+/* remote_note_is: whether note's method is name. */
+int remote_note_is(const remote_note *note, const char *name);
+
+void remote_note_release(remote_note *note);
+
+/* remote_set_wake_fd: every later wait of every connection (connecting,
+ * sending, receiving) also watches fd, and ends as a failure ("interrupted")
+ * once fd is readable; -1, the default, watches nothing. A signal handler
+ * that writes to a pipe whose read end is fd can so stop a blocked client
+ * without a race. */
+void remote_set_wake_fd(int fd);
 
 #endif

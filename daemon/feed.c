@@ -223,16 +223,46 @@ int feed_unsubscribe(rpc_call *call)
 
 /* ---- backlog ---- */
 
+/* A catching-up subscription whose next changes were trimmed before it read
+ * them: say so, with where the log now starts, and end it. */
+static void feed_gone(feed_sub *s, uint64_t oldest)
+{
+    conn_t *c = s->conn;
+    msgpack_packer pk;
+    log_info("conn %llu: subscription %llu fell behind retention at seq %llu",
+             (unsigned long long)c->id, (unsigned long long)s->id, (unsigned long long)s->checked);
+    buf_packer_init(&pk, &c->out);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint8(&pk, 2);
+    buf_pack_cstr(&pk, "gone");
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 3);
+    buf_pack_cstr(&pk, "sub");
+    msgpack_pack_uint64(&pk, s->id);
+    buf_pack_cstr(&pk, "seq");
+    msgpack_pack_uint64(&pk, s->delivered);
+    buf_pack_cstr(&pk, "oldest");
+    msgpack_pack_uint64(&pk, oldest);
+    feed_unlink(s);
+}
+
 typedef struct {
     feed_sub *s;
     msgpack_unpacked *scratch;
     unsigned seen;
+    uint64_t gap_at;         /* first seq found after a hole, or 0 */
 } feed_pump_state;
 
 static int feed_on_backlog(void *ud, const index_change *ch)
 {
     feed_pump_state *st = ud;
     feed_sub *s = st->s;
+    /* Every seq has an entry, so a jump means retention trimmed entries this
+     * subscription had not read yet. */
+    if (ch->seq != s->checked + 1) {
+        st->gap_at = ch->seq;
+        return 1;
+    }
     if (feed_matches(s, ch, st->scratch))
         feed_send_change(s, ch);
     s->checked = ch->seq;
@@ -250,7 +280,7 @@ void feed_pump(conn_t *c)
                 continue;
             store_reader *r;
             char err[256];
-            feed_pump_state st = { s, &srv->feed_scratch, 0 };
+            feed_pump_state st = { s, &srv->feed_scratch, 0, 0 };
             /* Read the committed seq before the snapshot, so everything up
              * to it is in what the snapshot shows. */
             uint64_t end = store_seq(srv->store);
@@ -264,13 +294,16 @@ void feed_pump(conn_t *c)
                 log_error("feed: the change log could not be read");
                 return;
             }
+            if (st.gap_at || (st.seen == 0 && s->checked < end)) {
+                /* Entries up to end must be in the snapshot: none means trimmed. */
+                feed_gone(s, st.gap_at ? st.gap_at : end + 1);
+                progress = 1;
+                break;              /* the list changed: start the walk again */
+            }
             /* The log was read to its end (a chunk that stopped early because
              * the output filled up is not the end). */
-            if (st.seen < FEED_CHUNK && feed_queued(c) < FEED_BACKLOG_WATERMARK) {
-                if (s->checked < end)
-                    s->checked = end;   /* nothing after checked existed at the read */
+            if (st.seen < FEED_CHUNK && feed_queued(c) < FEED_BACKLOG_WATERMARK)
                 s->live = 1;
-            }
             progress = 1;
         }
     }
@@ -391,11 +424,16 @@ typedef struct {
     msgpack_unpacked *scratch;
     uint64_t limit, count, scanned, next;
     buf_t items;
+    uint64_t gap_at;
 } feed_changes_state;
 
 static int feed_on_change(void *ud, const index_change *ch)
 {
     feed_changes_state *st = ud;
+    if (ch->seq != st->next + 1) {   /* trimmed under us: see feed_on_backlog */
+        st->gap_at = ch->seq;
+        return 1;
+    }
     int match = (ch->has_new && filter_record(st->f, &ch->rec, st->scratch)) ||
                 (ch->has_prev && filter_record(st->f, &ch->prev, st->scratch));
     if (match) {
@@ -433,7 +471,7 @@ int feed_changes(rpc_call *call)
         snprintf(call->err, sizeof call->err, "since: required (0 reads the whole change log)");
         rc = ERROR_BAD_REQUEST;
     }
-    feed_changes_state st = { call, &f, &srv->feed_scratch, FEED_CHANGES_LIMIT_DEFAULT, 0, 0, 0, { 0 } };
+    feed_changes_state st = { call, &f, &srv->feed_scratch, FEED_CHANGES_LIMIT_DEFAULT, 0, 0, 0, { 0 }, 0 };
     buf_init(&st.items);
     if (rc == 0)
         rc = params_uint(call, "limit", 1, FEED_CHANGES_LIMIT_MAX, &st.limit);
@@ -447,9 +485,17 @@ int feed_changes(rpc_call *call)
     if ((rc = store_read_begin(srv->store, &r, call->err, sizeof call->err)) == 0) {
         rc = store_changes(r, since, feed_on_change, &st);
         store_read_end(r);
-        if (rc)
+        if (rc) {
             snprintf(call->err, sizeof call->err, "the change log could not be read");
-        else if (st.count < st.limit && st.scanned < FEED_CHANGES_SCAN_MAX && st.next < end)
+        } else if (st.gap_at || (st.scanned == 0 && since < end)) {
+            uint64_t oldest = st.gap_at ? st.gap_at : end + 1;
+            snprintf(call->err, sizeof call->err,
+                     "since: changes after %llu were trimmed from the change log; the oldest "
+                     "available is %llu", (unsigned long long)since, (unsigned long long)oldest);
+            call->err_detail = "oldest";
+            call->err_detail_value = oldest;
+            rc = ERROR_GONE;
+        } else if (st.count < st.limit && st.scanned < FEED_CHANGES_SCAN_MAX && st.next < end)
             st.next = end;      /* read to the end: nothing between next and end */
     }
     if (rc == 0) {

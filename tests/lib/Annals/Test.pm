@@ -9,6 +9,7 @@
 #   my $r = client('put', $json);      # or $d->client(...); $r->exit, ->out, ->err, ->json
 #   my ($err, $res) = rpc('get', { id => $id });
 #   my $c = raw_connect();             # ->send_bytes, ->send_msg, ->read_msg($t), ->is_closed($t)
+#                                      # ->call($m, $p), ->call_amid($m, $p, \@notes), ->read_available
 #   is(stop_daemon(), 0, 'clean exit'); restart(); kill_daemon();
 #
 # Set ANNALS_KEEP=1 to keep the daemons' directories (data, socket, annalsd.log)
@@ -632,6 +633,61 @@ sub call {
         unless ref $m eq 'ARRAY' && @$m == 4 && $m->[0] == 1;
     croak "a response to $method with msgid $m->[1] instead of $id" unless $m->[1] == $id;
     return ($m->[2], $m->[3]);
+}
+
+# call_amid($method, $params, \@notes, $timeout): call on a connection that
+# also receives notifications (a subscriber's): the notifications that
+# arrive before the response are pushed onto @notes, in order.
+sub call_amid {
+    my ($self, $method, $params, $notes, $timeout) = @_;
+    my $id = $self->request($method, $params);
+    while (1) {
+        my $m = $self->read_msg($timeout // 10);
+        croak "no response to $method: " . ($self->{closed} ? 'connection closed' : 'timeout')
+            unless $m;
+        if (ref $m eq 'ARRAY' && @$m == 3 && $m->[0] == 2) { push @$notes, $m; next }
+        croak "a response to $method that is not [1, msgid, error, result]: "
+              . Annals::Test::to_json($m)
+            unless ref $m eq 'ARRAY' && @$m == 4 && $m->[0] == 1;
+        croak "a response to $method with msgid $m->[1] instead of $id" unless $m->[1] == $id;
+        return ($m->[2], $m->[3]);
+    }
+}
+
+# read_available($timeout): every whole message that has arrived, waiting up
+# to $timeout seconds (default 0, not scaled) for the first bytes when none
+# is queued. Empty when nothing came (or the connection is closed).
+sub read_available {
+    my ($self, $timeout) = @_;
+    $self->_pump($timeout // 0) unless @{ $self->{queue} };
+    my @m = @{ $self->{queue} };
+    @{ $self->{queue} } = ();
+    return @m;
+}
+
+# read_bytes_at_most($max, $timeout): read at most $max bytes from the
+# socket (waiting up to $timeout seconds for them), to play a client that
+# drains its socket slowly; the whole messages they complete are queued for
+# read_msg / read_available. Returns the number of bytes read.
+sub read_bytes_at_most {
+    my ($self, $max, $timeout) = @_;
+    return 0 if $self->{closed};
+    return 0 unless IO::Select->new($self->{sock})->can_read($timeout // 0);
+    my $n = sysread($self->{sock}, my $buf, $max);
+    if (!defined $n) {
+        return 0 if $! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR;
+        $self->{closed} = 1;
+        $self->{read_error} = "$!";
+        return 0;
+    }
+    if ($n == 0) { $self->{closed} = 1; return 0 }
+    $self->{dec}->feed($buf);
+    while (1) {
+        my ($ok, $obj) = $self->{dec}->next;
+        last unless $ok;
+        push @{ $self->{queue} }, $obj;
+    }
+    return $n;
 }
 
 sub close {
