@@ -100,7 +100,7 @@ static int events_prepare(rpc_call *call, const msgpack_object *obj, writer_item
 static void events_on_done(writer_job *job)
 {
     conn_t *c = job->owner;
-    feed_publish(c->srv, job);
+    server_t *srv = c->srv;
     if (!c->closing) {
         if (job->rc) {
             rpc_pack_response_error(&c->out, job->msgid, job->rc, job->err, job->err_index);
@@ -129,8 +129,11 @@ static void events_on_done(writer_job *job)
         }
     }
     c->pending_jobs--;
-    writer_job_free(job);
+    /* The writer's acknowledgement goes out first; subscribers' copies are
+     * queued now and flushed once for the whole commit (feed_flush). */
     conn_job_done(c);
+    feed_publish(srv, job);
+    writer_job_free(job);
 }
 
 static void events_submit(rpc_call *call, writer_job *job)

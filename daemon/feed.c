@@ -59,23 +59,6 @@ static int feed_matches(const feed_sub *s, const index_change *ch, msgpack_unpac
     return ch->has_prev && filter_record(&s->filter, &ch->prev, scratch);
 }
 
-static void feed_pack_change_body(msgpack_packer *pk, uint64_t sub, const index_change *ch)
-{
-    msgpack_pack_map(pk, ch->has_new ? 5 : 4);
-    buf_pack_cstr(pk, "sub");
-    msgpack_pack_uint64(pk, sub);
-    buf_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, ch->seq);
-    buf_pack_cstr(pk, "op");
-    buf_pack_cstr(pk, ch->op == INDEX_OP_PUT ? "put" : "delete");
-    buf_pack_cstr(pk, "id");
-    buf_pack_str(pk, ch->id, ch->idlen);
-    if (ch->has_new) {
-        buf_pack_cstr(pk, "event");
-        events_pack_record(pk, ch->id, ch->idlen, &ch->rec, -1);
-    }
-}
-
 /* [2, method, [{sub, seq}]] for heartbeat and overflow. */
 static void feed_pack_marker(conn_t *c, const char *method, uint64_t sub, uint64_t seq)
 {
@@ -92,15 +75,40 @@ static void feed_pack_marker(conn_t *c, const char *method, uint64_t sub, uint64
     msgpack_pack_uint64(&pk, seq);
 }
 
-static void feed_send_change(feed_sub *s, const index_change *ch)
+/* Pack a change notification for s. The entries after sub are the same for
+ * every subscriber, so they are packed once per change into *shared (when
+ * given) and copied. */
+static void feed_send_change(feed_sub *s, const index_change *ch, buf_t *shared)
 {
     msgpack_packer pk;
+    buf_t local;
+    buf_t *rest = shared ? shared : &local;
+    if (!shared)
+        buf_init(&local);
+    if (rest->len == 0) {
+        buf_packer_init(&pk, rest);
+        buf_pack_cstr(&pk, "seq");
+        msgpack_pack_uint64(&pk, ch->seq);
+        buf_pack_cstr(&pk, "op");
+        buf_pack_cstr(&pk, ch->op == INDEX_OP_PUT ? "put" : "delete");
+        buf_pack_cstr(&pk, "id");
+        buf_pack_str(&pk, ch->id, ch->idlen);
+        if (ch->has_new) {
+            buf_pack_cstr(&pk, "event");
+            events_pack_record(&pk, ch->id, ch->idlen, &ch->rec, -1);
+        }
+    }
     buf_packer_init(&pk, &s->conn->out);
     msgpack_pack_array(&pk, 3);
     msgpack_pack_uint8(&pk, 2);
     buf_pack_cstr(&pk, "change");
     msgpack_pack_array(&pk, 1);
-    feed_pack_change_body(&pk, s->id, ch);
+    msgpack_pack_map(&pk, ch->has_new ? 5 : 4);
+    buf_pack_cstr(&pk, "sub");
+    msgpack_pack_uint64(&pk, s->id);
+    buf_append(&s->conn->out, rest->data, rest->len);
+    if (!shared)
+        buf_release(&local);
     s->delivered = ch->seq;
     s->quiet_since_ms = server_now_ms();
 }
@@ -264,7 +272,7 @@ static int feed_on_backlog(void *ud, const index_change *ch)
         return 1;
     }
     if (feed_matches(s, ch, st->scratch))
-        feed_send_change(s, ch);
+        feed_send_change(s, ch, NULL);
     s->checked = ch->seq;
     return ++st->seen >= FEED_CHUNK || feed_queued(s->conn) >= FEED_BACKLOG_WATERMARK;
 }
@@ -312,29 +320,46 @@ void feed_pump(conn_t *c)
 
 /* ---- live ---- */
 
+/* Remember that c has feed output to flush. */
+static void feed_mark_dirty(conn_t *c)
+{
+    server_t *srv = c->srv;
+    if (c->feed_dirty)
+        return;
+    c->feed_dirty = 1;
+    if (srv->ndirty == srv->dirty_cap) {
+        srv->dirty_cap = srv->dirty_cap ? srv->dirty_cap * 2 : 16;
+        srv->dirty = xrealloc(srv->dirty, srv->dirty_cap * sizeof *srv->dirty);
+    }
+    srv->dirty[srv->ndirty++] = c;
+}
+
 /* Hand what the feed queued to uv_write, once per connection. Walks the
  * connections, not the subscriptions: one that overflowed has none left. */
-static void feed_flush_dirty(server_t *srv)
+void feed_flush(void *ud)
 {
-    conn_t *next;
-    for (conn_t *c = srv->conns; c; c = next) {
-        next = c->next;          /* a flush may close (and unlink) c */
-        if (c->feed_dirty) {
-            c->feed_dirty = 0;
-            conn_flush(c);
-        }
+    server_t *srv = ud;
+    /* Connections on the list are alive: a closing one removes itself. */
+    for (unsigned i = 0; i < srv->ndirty; i++) {
+        conn_t *c = srv->dirty[i];
+        c->feed_dirty = 0;
+        conn_flush(c);
     }
+    srv->ndirty = 0;
 }
 
 void feed_publish(server_t *srv, const writer_job *job)
 {
     if (!srv->subs || job->rc != 0)
         return;
+    buf_t shared;
+    buf_init(&shared);
     for (size_t i = 0; i < job->nitems; i++) {
         const writer_item *it = &job->items[i];
         index_change ch;
         if (!it->change || index_change_parse(it->seq, it->change, it->change_len, &ch) < 0)
             continue;
+        buf_reset(&shared);
         feed_sub *s = srv->subs;
         while (s) {
             feed_sub *next = s->next;
@@ -348,25 +373,34 @@ void feed_publish(server_t *srv, const writer_job *job)
                                  (unsigned long long)s->delivered);
                         feed_pack_marker(c, "overflow", s->id, s->delivered);
                         feed_unlink(s);
-                        c->feed_dirty = 1;
+                        feed_mark_dirty(c);
                         s = next;
                         continue;
                     }
-                    feed_send_change(s, &ch);
-                    c->feed_dirty = 1;
+                    feed_send_change(s, &ch, &shared);
+                    feed_mark_dirty(c);
                 }
                 s->checked = ch.seq;
             }
             s = next;
         }
     }
-    feed_flush_dirty(srv);
+    buf_release(&shared);
 }
 
 void feed_conn_closed(conn_t *c)
 {
+    server_t *srv = c->srv;
     while (c->subs)
         feed_unlink(c->subs);
+    if (c->feed_dirty) {
+        for (unsigned i = 0; i < srv->ndirty; i++)
+            if (srv->dirty[i] == c) {
+                srv->dirty[i] = srv->dirty[--srv->ndirty];
+                break;
+            }
+        c->feed_dirty = 0;
+    }
 }
 
 /* ---- heartbeat and retention ---- */
@@ -385,9 +419,9 @@ static void on_feed_tick(uv_timer_t *t)
             continue;
         feed_pack_marker(s->conn, "heartbeat", s->id, s->checked);
         s->quiet_since_ms = now;
-        s->conn->feed_dirty = 1;
+        feed_mark_dirty(s->conn);
     }
-    feed_flush_dirty(srv);
+    feed_flush(srv);
     /* Retention by age must also happen when nobody writes. */
     if (srv->cfg->changes_max_age_ms && now - srv->last_trim_ms >= FEED_TRIM_INTERVAL_MS && srv->writer) {
         srv->last_trim_ms = now;
@@ -412,6 +446,9 @@ void feed_start(server_t *srv)
 
 void feed_stop(server_t *srv)
 {
+    free(srv->dirty);
+    srv->dirty = NULL;
+    srv->ndirty = srv->dirty_cap = 0;
     uv_close((uv_handle_t *)&srv->feed_timer, NULL);
     msgpack_unpacked_destroy(&srv->feed_scratch);
 }

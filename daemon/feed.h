@@ -21,9 +21,13 @@ int feed_changes(rpc_call *call);
 void feed_start(server_t *srv);
 void feed_stop(server_t *srv);
 
-/* feed_publish: deliver the changes of a committed job to live
- * subscriptions (loop thread, in commit order). */
+/* feed_publish: queue the changes of a committed job for live
+ * subscriptions (loop thread, in commit order); feed_flush sends them. */
 void feed_publish(server_t *srv, const writer_job *job);
+
+/* feed_flush: hand the feed output queued on connections to uv_write
+ * (called once per batch of writer completions; ud is the server). */
+void feed_flush(void *ud);
 
 /* feed_pump: deliver more backlog to c's catching-up subscriptions while its
  * output queue is short. */

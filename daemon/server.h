@@ -36,6 +36,8 @@ typedef struct server {
     uv_timer_t feed_timer;
     msgpack_unpacked feed_scratch;
     uint64_t last_trim_ms;
+    conn_t **dirty;               /* connections with feed output to flush */
+    unsigned ndirty, dirty_cap;
     /* counters for stats */
     uint64_t started_ms;
     uint64_t connections_total;

@@ -28,6 +28,8 @@ struct writer {
     int stopping;
     int started;
     writer_retention retention;
+    writer_after_cb after;
+    void *after_ud;
     writer_stats_t stats;
 };
 
@@ -188,17 +190,23 @@ static void on_writer_done(uv_async_t *handle)
     writer_job *j = w->done_head;
     w->done_head = w->done_tail = NULL;
     pthread_mutex_unlock(&w->lock);
+    int any = j != NULL;
     while (j) {
         writer_job *next = j->next;
         j->next = NULL;
         j->done(j);
         j = next;
     }
+    if (any && w->after)
+        w->after(w->after_ud);
 }
 
-writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention)
+writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention,
+                     writer_after_cb after, void *after_ud)
 {
     writer_t *w = xcalloc(1, sizeof *w);
+    w->after = after;
+    w->after_ud = after_ud;
     w->loop = loop;
     w->store = store;
     w->retention = *retention;

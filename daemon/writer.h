@@ -56,8 +56,13 @@ typedef struct {
     uint64_t max_age_ms;    /* 0: no limit */
 } writer_retention;
 
+/* Called on the loop thread after the done callbacks of one wake-up, so
+ * work they queued (feed output) can be flushed once rather than per job. */
+typedef void (*writer_after_cb)(void *ud);
+
 /* writer_new: start the thread. The writer holds an async handle on loop. */
-writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention);
+writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention,
+                     writer_after_cb after, void *after_ud);
 
 /* writer_job_new: a job with room for nitems items (zeroed). */
 writer_job *writer_job_new(int op, size_t nitems);
