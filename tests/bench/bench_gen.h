@@ -1,0 +1,26 @@
+/* bench_gen.h: a deterministic generator of realistic events for the load
+ * generator: an Arabic title of about 70 bytes and summary of about 350, one
+ * to three countries, tags, a day between 2000 and 2026. The same seed gives
+ * the same events on every machine. */
+#ifndef ANNALS_BENCH_GEN_H
+#define ANNALS_BENCH_GEN_H
+
+#include <stdint.h>
+#include <msgpack.h>
+
+typedef struct {
+    uint64_t state;
+} bench_rng;
+
+/* bench_rng_seed / bench_rng_next: splitmix64. */
+void bench_rng_seed(bench_rng *r, uint64_t seed);
+uint64_t bench_rng_next(bench_rng *r);
+
+/* bench_rng_below: a number in [0, n). */
+uint32_t bench_rng_below(bench_rng *r, uint32_t n);
+
+/* bench_gen_event: pack the next event (a map, without id: the server
+ * generates one) with pk. */
+void bench_gen_event(bench_rng *r, msgpack_packer *pk);
+
+#endif
