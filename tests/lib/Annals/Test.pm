@@ -414,6 +414,8 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
 sub pid { $_[0]{pid} }
+# stdout_file: where its stdout goes, to read while it runs.
+sub stdout_file { $_[0]{out} }
 
 # wait: until the program exits (or its timeout passes: then it is killed
 # and the result says timed_out); an Annals::Test::Result.
