@@ -43,6 +43,7 @@ struct conn {
     int handles_open;           /* the stream and the timer, until closed */
     feed_sub *subs;             /* this connection's subscriptions */
     int feed_dirty;             /* feed output waiting for conn_flush */
+    size_t feed_backlog;        /* bytes queued when it became dirty */
 };
 
 /* conn_accept: accept a pending connection on server (a listener). */

@@ -45,9 +45,11 @@ struct feed_sub {
     uint64_t quiet_since_ms; /* when it was last sent anything */
 };
 
+/* Bytes queued for c and not yet taken by the kernel. (out_inflight would
+ * also count bytes already written whose callbacks have not run yet.) */
 static size_t feed_queued(const conn_t *c)
 {
-    return c->out.len + c->out_inflight;
+    return c->out.len + uv_stream_get_write_queue_size(&c->h.stream);
 }
 
 static int feed_matches(const feed_sub *s, const index_change *ch, msgpack_unpacked *scratch)
@@ -140,10 +142,13 @@ static feed_sub *feed_find(conn_t *c, uint64_t id)
     return NULL;
 }
 
-/* Read `since` and check it against what the change log still holds. */
-static int feed_since(rpc_call *call, uint64_t *since, int *given)
+/* Read `since` (default: the current seq, also returned in *current, read
+ * once so the reply and the starting point agree) and check it against what
+ * the change log still holds. */
+static int feed_since(rpc_call *call, uint64_t *since, int *given, uint64_t *current)
 {
     uint64_t seq = store_seq(call->srv->store), trimmed = store_trimmed(call->srv->store);
+    *current = seq;
     *since = seq;
     *given = params_get(call, "since") != NULL;
     int rc = params_uint(call, "since", 0, UINT64_MAX, since);
@@ -169,12 +174,12 @@ static int feed_since(rpc_call *call, uint64_t *since, int *given)
 int feed_subscribe(rpc_call *call)
 {
     server_t *srv = call->srv;
-    uint64_t since;
+    uint64_t since, current;
     int given;
     feed_sub *s = xcalloc(1, sizeof *s);
     int rc = filter_parse(call, &s->filter);
     if (rc == 0)
-        rc = feed_since(call, &since, &given);
+        rc = feed_since(call, &since, &given, &current);
     if (rc) {
         filter_release(&s->filter);
         free(s);
@@ -195,7 +200,7 @@ int feed_subscribe(rpc_call *call)
     buf_pack_cstr(&call->pk, "sub");
     msgpack_pack_uint64(&call->pk, s->id);
     buf_pack_cstr(&call->pk, "seq");
-    msgpack_pack_uint64(&call->pk, store_seq(srv->store));
+    msgpack_pack_uint64(&call->pk, current);
     log_debug("conn %llu: subscription %llu since %llu", (unsigned long long)call->conn->id,
               (unsigned long long)s->id, (unsigned long long)since);
     /* The reply is complete in the output buffer: the backlog follows it. */
@@ -327,6 +332,7 @@ static void feed_mark_dirty(conn_t *c)
     if (c->feed_dirty)
         return;
     c->feed_dirty = 1;
+    c->feed_backlog = feed_queued(c);
     if (srv->ndirty == srv->dirty_cap) {
         srv->dirty_cap = srv->dirty_cap ? srv->dirty_cap * 2 : 16;
         srv->dirty = xrealloc(srv->dirty, srv->dirty_cap * sizeof *srv->dirty);
@@ -366,7 +372,11 @@ void feed_publish(server_t *srv, const writer_job *job)
             conn_t *c = s->conn;
             if (s->live && ch.seq > s->checked && !c->closing) {
                 if (feed_matches(s, &ch, &srv->feed_scratch)) {
-                    if (feed_queued(c) > srv->cfg->feed_buffer) {
+                    /* What counts is what the client left unread before this
+                     * batch of commits: a reader that keeps up is not
+                     * punished for one large commit. */
+                    size_t behind = c->feed_dirty ? c->feed_backlog : feed_queued(c);
+                    if (behind > srv->cfg->feed_buffer) {
                         /* Never a silent skip: say where to resume, and end it. */
                         log_info("conn %llu: subscription %llu overflowed at seq %llu",
                                  (unsigned long long)c->id, (unsigned long long)s->id,
@@ -377,8 +387,8 @@ void feed_publish(server_t *srv, const writer_job *job)
                         s = next;
                         continue;
                     }
-                    feed_send_change(s, &ch, &shared);
                     feed_mark_dirty(c);
+                    feed_send_change(s, &ch, &shared);
                 }
                 s->checked = ch.seq;
             }
@@ -499,11 +509,11 @@ int feed_changes(rpc_call *call)
 {
     server_t *srv = call->srv;
     filter_t f;
-    uint64_t since;
+    uint64_t since, current;
     int given;
     int rc = filter_parse(call, &f);
     if (rc == 0)
-        rc = feed_since(call, &since, &given);
+        rc = feed_since(call, &since, &given, &current);
     if (rc == 0 && !given) {
         snprintf(call->err, sizeof call->err, "since: required (0 reads the whole change log)");
         rc = ERROR_BAD_REQUEST;
