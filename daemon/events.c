@@ -170,7 +170,7 @@ int events_put_many(rpc_call *call)
         return ERROR_BAD_REQUEST;
     }
     if (arr->type != MSGPACK_OBJECT_ARRAY) {
-        snprintf(call->err, sizeof call->err, "events: expected an array, got %s", params_type_name(arr));
+        snprintf(call->err, sizeof call->err, "events: expected an array, got %s", event_type_name(arr));
         return ERROR_BAD_REQUEST;
     }
     if (arr->via.array.size > EVENTS_PUT_MANY_MAX) {

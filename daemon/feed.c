@@ -77,6 +77,22 @@ static void feed_pack_marker(conn_t *c, const char *method, uint64_t sub, uint64
     msgpack_pack_uint64(&pk, seq);
 }
 
+/* The entries of a change map after "sub": seq, op, id and, for a put, the
+ * event (3 or 4 entries). */
+static void feed_pack_entries(msgpack_packer *pk, const index_change *ch)
+{
+    buf_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, ch->seq);
+    buf_pack_cstr(pk, "op");
+    buf_pack_cstr(pk, ch->op == INDEX_OP_PUT ? "put" : "delete");
+    buf_pack_cstr(pk, "id");
+    buf_pack_str(pk, ch->id, ch->idlen);
+    if (ch->has_new) {
+        buf_pack_cstr(pk, "event");
+        events_pack_record(pk, ch->id, ch->idlen, &ch->rec, -1);
+    }
+}
+
 /* Pack a change notification for s. The entries after sub are the same for
  * every subscriber, so they are packed once per change into *shared (when
  * given) and copied. */
@@ -89,16 +105,7 @@ static void feed_send_change(feed_sub *s, const index_change *ch, buf_t *shared)
         buf_init(&local);
     if (rest->len == 0) {
         buf_packer_init(&pk, rest);
-        buf_pack_cstr(&pk, "seq");
-        msgpack_pack_uint64(&pk, ch->seq);
-        buf_pack_cstr(&pk, "op");
-        buf_pack_cstr(&pk, ch->op == INDEX_OP_PUT ? "put" : "delete");
-        buf_pack_cstr(&pk, "id");
-        buf_pack_str(&pk, ch->id, ch->idlen);
-        if (ch->has_new) {
-            buf_pack_cstr(&pk, "event");
-            events_pack_record(&pk, ch->id, ch->idlen, &ch->rec, -1);
-        }
+        feed_pack_entries(&pk, ch);
     }
     buf_packer_init(&pk, &s->conn->out);
     msgpack_pack_array(&pk, 3);
@@ -488,16 +495,7 @@ static int feed_on_change(void *ud, const index_change *ch)
         buf_packer_init(&pk, &st->items);
         /* The same map as a change notification, without sub. */
         msgpack_pack_map(&pk, ch->has_new ? 4 : 3);
-        buf_pack_cstr(&pk, "seq");
-        msgpack_pack_uint64(&pk, ch->seq);
-        buf_pack_cstr(&pk, "op");
-        buf_pack_cstr(&pk, ch->op == INDEX_OP_PUT ? "put" : "delete");
-        buf_pack_cstr(&pk, "id");
-        buf_pack_str(&pk, ch->id, ch->idlen);
-        if (ch->has_new) {
-            buf_pack_cstr(&pk, "event");
-            events_pack_record(&pk, ch->id, ch->idlen, &ch->rec, -1);
-        }
+        feed_pack_entries(&pk, ch);
         st->count++;
     }
     st->next = ch->seq;

@@ -6,23 +6,6 @@
 #include "proto/error.h"
 #include "proto/utf8.h"
 
-const char *params_type_name(const msgpack_object *o)
-{
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL: return "nil";
-    case MSGPACK_OBJECT_BOOLEAN: return "a boolean";
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "an integer";
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return "a number";
-    case MSGPACK_OBJECT_STR: return "a string";
-    case MSGPACK_OBJECT_BIN: return "binary data";
-    case MSGPACK_OBJECT_ARRAY: return "an array";
-    case MSGPACK_OBJECT_MAP: return "a map";
-    default: return "an extension value";
-    }
-}
-
 const msgpack_object *params_get(rpc_call *call, const char *name)
 {
     if (!call->params)
@@ -60,7 +43,7 @@ int params_str(rpc_call *call, const char *name, int required, const char **s, s
         return ERROR_BAD_REQUEST;
     }
     if (o->type != MSGPACK_OBJECT_STR) {
-        snprintf(call->err, sizeof call->err, "%s: expected a string, got %s", name, params_type_name(o));
+        snprintf(call->err, sizeof call->err, "%s: expected a string, got %s", name, event_type_name(o));
         return ERROR_BAD_REQUEST;
     }
     *s = o->via.str.ptr;
@@ -74,7 +57,7 @@ int params_uint(rpc_call *call, const char *name, uint64_t min, uint64_t max, ui
     if (!o)
         return 0;
     if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        snprintf(call->err, sizeof call->err, "%s: expected an integer, got %s", name, params_type_name(o));
+        snprintf(call->err, sizeof call->err, "%s: expected an integer, got %s", name, event_type_name(o));
         return ERROR_BAD_REQUEST;
     }
     if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER || o->via.u64 < min || o->via.u64 > max) {
@@ -100,7 +83,7 @@ int params_strings(rpc_call *call, const char *name, params_list *out)
     }
     if (o->type != MSGPACK_OBJECT_ARRAY) {
         snprintf(call->err, sizeof call->err, "%s: expected a string or an array of strings, got %s",
-                 name, params_type_name(o));
+                 name, event_type_name(o));
         return ERROR_BAD_REQUEST;
     }
     if (o->via.array.size > PARAMS_LIST_MAX) {
@@ -111,7 +94,7 @@ int params_strings(rpc_call *call, const char *name, params_list *out)
         const msgpack_object *e = &o->via.array.ptr[i];
         if (e->type != MSGPACK_OBJECT_STR) {
             snprintf(call->err, sizeof call->err, "%s[%u]: expected a string, got %s",
-                     name, i, params_type_name(e));
+                     name, i, event_type_name(e));
             return ERROR_BAD_REQUEST;
         }
         out->s[out->n] = e->via.str.ptr;

@@ -16,9 +16,6 @@ typedef struct {
     unsigned n;
 } params_list;
 
-/* params_type_name: "a string", "an integer", ... for messages. */
-const char *params_type_name(const msgpack_object *o);
-
 /* params_get: the value of name, or NULL when absent or nil. */
 const msgpack_object *params_get(rpc_call *call, const char *name);
 

@@ -198,7 +198,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
     const rpc_method *m = NULL;
     int rc;
     if (a[2].type != MSGPACK_OBJECT_STR) {
-        snprintf(call.err, sizeof call.err, "method must be a string, got %s", params_type_name(&a[2]));
+        snprintf(call.err, sizeof call.err, "method must be a string, got %s", event_type_name(&a[2]));
         rc = ERROR_BAD_REQUEST;
     } else if (!(m = rpc_find(a[2].via.str.ptr, a[2].via.str.size))) {
         snprintf(call.err, sizeof call.err, "unknown method '%.*s'",

@@ -74,8 +74,7 @@ static void event_path(char out[EVENT_PATH_MAX], const char *fmt, ...)
     va_end(ap);
 }
 
-/* The words messages use for a msgpack type, the same as daemon/params.c's. */
-static const char *event_type_word(const msgpack_object *o)
+const char *event_type_name(const msgpack_object *o)
 {
     switch (o->type) {
     case MSGPACK_OBJECT_NIL: return "nil";
@@ -134,7 +133,7 @@ static int event_text(event_ctx *cx, const msgpack_object *o, const char *path, 
                       const char **s, size_t *len)
 {
     if (o->type != MSGPACK_OBJECT_STR)
-        return event_failx(cx, "%s: expected a string, got %s", path, event_type_word(o));
+        return event_failx(cx, "%s: expected a string, got %s", path, event_type_name(o));
     if (o->via.str.size > max)
         return event_failx(cx, "%s: at most %zu bytes, got %" PRIu32, path, max, o->via.str.size);
     *s = o->via.str.ptr;
@@ -146,7 +145,7 @@ static int event_text(event_ctx *cx, const msgpack_object *o, const char *path, 
 static int event_array(event_ctx *cx, const msgpack_object *o, const char *path, uint32_t max)
 {
     if (o->type != MSGPACK_OBJECT_ARRAY)
-        return event_failx(cx, "%s: expected an array, got %s", path, event_type_word(o));
+        return event_failx(cx, "%s: expected an array, got %s", path, event_type_name(o));
     if (o->via.array.size > max)
         return event_failx(cx, "%s: at most %" PRIu32 " entries, got %" PRIu32,
                            path, max, o->via.array.size);
@@ -176,7 +175,7 @@ static int event_collect(event_ctx *cx, const msgpack_object *o, const char *pat
 {
     const char *where = path ? path : "event";
     if (o->type != MSGPACK_OBJECT_MAP)
-        return event_failx(cx, "%s: expected a map, got %s", where, event_type_word(o));
+        return event_failx(cx, "%s: expected a map, got %s", where, event_type_name(o));
     for (size_t i = 0; i < n; i++)
         slots[i] = NULL;
     for (uint32_t k = 0; k < o->via.map.size; k++) {
@@ -375,7 +374,7 @@ static int event_number(event_ctx *cx, const msgpack_object *o, const char *path
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64: v = o->via.f64; break;
     default:
-        return event_failx(cx, "%s: expected a number, got %s", path, event_type_word(o));
+        return event_failx(cx, "%s: expected a number, got %s", path, event_type_name(o));
     }
     if (!isfinite(v))
         return event_failx(cx, "%s: must be a finite number", path);
@@ -411,7 +410,7 @@ static int event_id_value(event_ctx *cx, const msgpack_object *o, const char *pa
                           const char **s, size_t *len)
 {
     if (o->type != MSGPACK_OBJECT_STR)
-        return event_failx(cx, "%s: expected a string, got %s", path, event_type_word(o));
+        return event_failx(cx, "%s: expected a string, got %s", path, event_type_name(o));
     *s = o->via.str.ptr;
     *len = o->via.str.size;
     return event_check_id(path, *s, *len, cx->err, cx->errlen);
@@ -829,7 +828,7 @@ static int event_extra_value(event_ctx *cx, const msgpack_object *o, const char 
 static int event_do_extra(event_ctx *cx, const char *path, const msgpack_object *o)
 {
     if (o->type != MSGPACK_OBJECT_MAP)
-        return event_failx(cx, "%s: expected a map, got %s", path, event_type_word(o));
+        return event_failx(cx, "%s: expected a map, got %s", path, event_type_name(o));
     int rc = event_extra_value(cx, o, path, 0);
     if (rc)
         return rc;

@@ -54,6 +54,10 @@ int event_check_id(const char *field, const char *s, size_t len, char *err, size
  * are: 1-64 bytes of [a-z0-9_-] starting with a letter or digit. */
 int event_check_token(const char *field, const char *s, size_t len, char *err, size_t errlen);
 
+/* event_type_name: the words messages use for a msgpack type ("a string",
+ * "an integer", "a map", ...); static strings. */
+const char *event_type_name(const msgpack_object *o);
+
 /* event_check_country: whether s[0..len) is an assigned ISO 3166-1 alpha-2
  * code in upper case. */
 int event_check_country(const char *field, const char *s, size_t len, char *err, size_t errlen);
