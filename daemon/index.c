@@ -127,6 +127,50 @@ uint64_t index_seq_key_parse(const unsigned char key[8])
     return index_get_be64(key);
 }
 
+void index_record_summary(const index_record *rec, buf_t *out, msgpack_unpacked *scratch)
+{
+    static const char *const keep[] = { "kind", "countries", "tags", "place", "parent", "participants" };
+    buf_t body;
+    msgpack_packer pk;
+    size_t off = 0;
+    buf_init(&body);
+    buf_packer_init(&pk, &body);
+    if (msgpack_unpack_next(scratch, rec->body, rec->body_len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        scratch->data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object_map *m = &scratch->data.via.map;
+        uint32_t n = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass)
+                msgpack_pack_map(&pk, n);
+            for (uint32_t i = 0; i < m->size; i++) {
+                const msgpack_object *k = &m->ptr[i].key;
+                int kept = 0;
+                for (size_t j = 0; j < sizeof keep / sizeof keep[0] && k->type == MSGPACK_OBJECT_STR; j++)
+                    if (strlen(keep[j]) == k->via.str.size && memcmp(keep[j], k->via.str.ptr, k->via.str.size) == 0)
+                        kept = 1;
+                if (!kept)
+                    continue;
+                if (!pass) {
+                    n++;
+                } else {
+                    msgpack_pack_object(&pk, *k);
+                    msgpack_pack_object(&pk, m->ptr[i].val);
+                }
+            }
+        }
+    } else {
+        msgpack_pack_map(&pk, 0);
+    }
+    index_record r = *rec;
+    r.body = body.data;
+    r.body_len = body.len;
+    buf_reserve(out, INDEX_RECORD_HEADER + body.len);
+    index_record_header(&r, (unsigned char *)out->data + out->len);
+    out->len += INDEX_RECORD_HEADER;
+    buf_append(out, body.data, body.len);
+    buf_release(&body);
+}
+
 size_t index_change_size(size_t idlen, size_t prev_len, size_t new_len)
 {
     return INDEX_CHANGE_HEADER + idlen + prev_len + new_len;

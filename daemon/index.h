@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/buf.h"
 #include "proto/edtf.h"
 #include "proto/event.h"
 
@@ -60,11 +61,20 @@ void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_H
 /* index_record_parse: returns 0, or -1 when the bytes are not a record. */
 int index_record_parse(const void *data, size_t len, index_record *r);
 
+/* index_record_summary: append to out the record rec with its body cut to
+ * the fields filters read (kind, countries, tags, place, parent,
+ * participants): what the change log keeps of a replaced or deleted version.
+ * Keeping whole bodies there would make a delete need as much free space as
+ * the event it frees, so a full database could not be emptied. scratch is
+ * reused between calls. */
+void index_record_summary(const index_record *rec, buf_t *out, msgpack_unpacked *scratch);
+
 /* Change log: key = seq (8 bytes big-endian); value = a 20-byte header (op,
- * id length, lengths of the two records, time), the id, the previous
- * version's record (what the feed's filters need to tell that a put moved an
- * event out of a window, or that a deleted event had matched) and, for a put,
- * the new version's record (so the feed replays each version as written). */
+ * id length, lengths of the two records, time), the id, the summary of the
+ * previous version (index_record_summary: what the feed's filters need to
+ * tell that a put moved an event out of a window, or that a deleted event had
+ * matched) and, for a put, the new version's record (so the feed replays each
+ * version as written). */
 enum { INDEX_OP_PUT = 1, INDEX_OP_DELETE = 2 };
 #define INDEX_CHANGE_HEADER 20
 

@@ -27,6 +27,7 @@ struct store_writer {
     store_t *s;
     buf_t prev;         /* copy of the version being replaced or deleted */
     buf_t rec;          /* the new record, header + body, for the change log */
+    msgpack_unpacked scratch;
     MDB_txn *txn;       /* the group transaction */
     MDB_txn *job;       /* the nested transaction of the current job, or NULL */
     uint64_t seq;       /* last seq handed out in this transaction */
@@ -191,6 +192,7 @@ int store_open(store_t **out, const char *dir, uint64_t map_size, char *err, siz
     s->lock_fd = -1;
     s->reader.s = s;
     s->writer.s = s;
+    msgpack_unpacked_init(&s->writer.scratch);
     int rc;
 
     if (store_mkdirs(dir) < 0) {
@@ -241,6 +243,7 @@ void store_close(store_t *s)
         close(s->lock_fd);
     buf_release(&s->writer.prev);
     buf_release(&s->writer.rec);
+    msgpack_unpacked_destroy(&s->writer.scratch);
     free(s->path);
     free(s);
 }
@@ -590,13 +593,14 @@ static int store_unindex(store_writer *w, MDB_txn *txn, const char *id, size_t i
         return 0;
     if (rc)
         return store_mdb_error(rc, "read event", err, errlen);
-    /* Copy it: values returned by LMDB are valid only until the next update. */
-    buf_reset(&w->prev);
-    buf_append(&w->prev, v.mv_data, v.mv_size);
-    if (index_record_parse(w->prev.data, w->prev.len, old) < 0) {
+    if (index_record_parse(v.mv_data, v.mv_size, old) < 0) {
         snprintf(err, errlen, "stored record of '%.*s' is damaged", (int)idlen, id);
         return ERROR_INTERNAL;
     }
+    /* Keep what the change log needs of it now: values returned by LMDB are
+     * valid only until the next update. old's body points there too. */
+    index_record_summary(old, &w->prev, &w->scratch);
+    index_record_parse(w->prev.data, w->prev.len, old);
     *found = 1;
     unsigned char key[INDEX_TIME_KEY_MAX];
     MDB_val tk = { index_time_key(index_class_of(&old->bounds), old->bounds.start_lo, id, idlen, key), key };
