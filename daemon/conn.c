@@ -187,6 +187,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     conn_t *c = s->data;
     (void)b;
     if (c->lingering) {
+        if (nread == 0)
+            return;      /* EAGAIN: nothing to read right now */
         if (nread > 0 && (c->linger_bytes += (size_t)nread) <= CONN_LINGER_BYTES)
             return;
         conn_close(c);   /* the peer finished, failed, or sends too much */
@@ -194,6 +196,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     }
     if (nread > 0) {
         c->in.len += (size_t)nread;
+        /* A request waits for this connection's writes: decoding it again
+         * before they are answered would only repeat the work. */
+        if (c->waiting && c->pending_jobs > 0) {
+            conn_update_reading(c);
+            return;
+        }
         conn_process(c);
         return;
     }
@@ -232,6 +240,9 @@ void conn_fail(conn_t *c, const char *msg, size_t len)
 {
     if (c->closing || c->has_fatal || c->close_after_flush)
         return;
+    /* A connection on its way out gets no more feed output after its last
+     * error (it would keep the queue from ever emptying). */
+    feed_conn_closed(c);
     if (c->pending_jobs > 0) {
         buf_append(&c->fatal, msg, len);
         c->has_fatal = 1;
@@ -317,8 +328,10 @@ void conn_process(conn_t *c)
         frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
         if (hr == RPC_WAIT) {
             stalled = 1;         /* rescanned once the pending writes are answered */
+            c->waiting = 1;
             break;
         }
+        c->waiting = 0;
         c->in_done += mlen;
     }
     if (c->closing)
@@ -334,6 +347,7 @@ void conn_process(conn_t *c)
         }
     }
     if (c->eof && !stalled && c->pending_jobs == 0 && !c->close_after_flush && !c->has_fatal) {
+        feed_conn_closed(c);
         if (c->in.len > 0)
             log_debug("conn %llu: peer left with %zu bytes of an unfinished message",
                       (unsigned long long)c->id, c->in.len);

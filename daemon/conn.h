@@ -29,6 +29,8 @@ struct conn {
     buf_t out;                  /* replies not yet handed to uv_write */
     size_t out_inflight;        /* bytes handed to uv_write, not yet written */
     unsigned pending_jobs;      /* write jobs at the writer */
+    size_t pending_bytes;       /* bytes those jobs carry */
+    int waiting;                /* a request waits for the pending jobs */
     int reading;                /* uv_read_start active */
     int eof;                    /* the peer finished sending */
     int closing;                /* uv_close called */

@@ -129,6 +129,7 @@ static void events_on_done(writer_job *job)
         }
     }
     c->pending_jobs--;
+    c->pending_bytes -= writer_job_bytes(job);
     /* The writer's acknowledgement goes out first; subscribers' copies are
      * queued now and flushed once for the whole commit (feed_flush). */
     conn_job_done(c);
@@ -142,6 +143,7 @@ static void events_submit(rpc_call *call, writer_job *job)
     job->msgid = call->msgid;
     job->done = events_on_done;
     call->conn->pending_jobs++;
+    call->conn->pending_bytes += writer_job_bytes(job);
     writer_submit(call->srv->writer, job);
 }
 

@@ -119,7 +119,7 @@ static void feed_send_change(feed_sub *s, const index_change *ch, buf_t *shared)
     if (!shared)
         buf_release(&local);
     s->delivered = ch->seq;
-    s->quiet_since_ms = server_now_ms();
+    s->quiet_since_ms = uv_now(s->conn->srv->loop);
 }
 
 static void feed_unlink(feed_sub *s)
@@ -196,7 +196,7 @@ int feed_subscribe(rpc_call *call)
     s->id = ++srv->next_sub_id;
     s->checked = s->delivered = since;
     s->live = !given;          /* from now on: nothing to catch up on */
-    s->quiet_since_ms = server_now_ms();
+    s->quiet_since_ms = uv_now(s->conn->srv->loop);
     s->next = srv->subs;
     srv->subs = s;
     s->conn_next = call->conn->subs;
@@ -430,7 +430,7 @@ static void feed_on_trim_done(writer_job *job)
 static void on_feed_tick(uv_timer_t *t)
 {
     server_t *srv = t->data;
-    uint64_t now = server_now_ms();
+    uint64_t now = uv_now(srv->loop);   /* monotonic: a clock step does not fire heartbeats */
     for (feed_sub *s = srv->subs; s; s = s->next) {
         if (!s->live || s->conn->closing || now - s->quiet_since_ms < srv->cfg->feed_heartbeat_ms)
             continue;

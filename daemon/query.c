@@ -75,6 +75,8 @@ typedef struct {
     int want_records;
     query_hit *hits;
     size_t nhits, cap, max;
+    size_t page;            /* events the page will hold (limit, or fewer when large) */
+    size_t bytes;           /* stored bytes of the hits so far */
     uint64_t count;
 } query_scan_state;
 
@@ -104,6 +106,13 @@ static int query_on_entry(void *ud, const char *id, size_t idlen, const edtf_bou
     h->idlen = idlen;
     h->b = *b;
     h->rec = rec;
+    /* A page stops growing at about QUERY_PAGE_BYTES, so one reply stays
+     * bounded whatever the events weigh; one more hit tells that more follow. */
+    st->bytes += rec.body_len;
+    if (st->nhits <= st->page && st->bytes >= QUERY_PAGE_BYTES) {
+        st->page = st->nhits;
+        st->max = st->nhits + 1;
+    }
     return st->nhits >= st->max ? 1 : 0;
 }
 
@@ -114,6 +123,7 @@ static int query_run(rpc_call *call, query_t *q, int is_range)
     st.q = q;
     st.want_records = is_range;
     st.max = is_range ? q->limit + 1 : 0;   /* one more tells whether a next page exists */
+    st.page = q->limit;
     msgpack_unpacked_init(&st.up);
 
     int rc = store_read_begin(call->srv->store, &st.r, call->err, sizeof call->err);
@@ -130,7 +140,7 @@ static int query_run(rpc_call *call, query_t *q, int is_range)
         msgpack_pack_uint64(&call->pk, st.count);
         goto done;
     }
-    size_t n = st.nhits > q->limit ? q->limit : st.nhits;
+    size_t n = st.nhits > st.page ? st.page : st.nhits;
     msgpack_pack_map(&call->pk, 2);
     buf_pack_cstr(&call->pk, "events");
     msgpack_pack_array(&call->pk, (uint32_t)n);
@@ -140,7 +150,7 @@ static int query_run(rpc_call *call, query_t *q, int is_range)
         events_pack_record(&call->pk, h->id, h->idlen, &h->rec, certainty);
     }
     buf_pack_cstr(&call->pk, "next");
-    if (st.nhits > q->limit) {
+    if (st.nhits > n) {
         char cur[INDEX_CURSOR_MAX];
         query_hit *last = &st.hits[n - 1];
         size_t clen = index_cursor_encode(last->b.start_lo, last->id, last->idlen, cur);

@@ -7,6 +7,7 @@
 
 #define QUERY_LIMIT_DEFAULT 100
 #define QUERY_LIMIT_MAX 10000
+#define QUERY_PAGE_BYTES (16u << 20)  /* a page holds fewer events past this */
 
 int query_range(rpc_call *call);
 int query_count(rpc_call *call);

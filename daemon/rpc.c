@@ -211,6 +211,11 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
     } else {
         if (busy && !m->write)
             return RPC_WAIT;
+        /* Writes queue behind the pending ones, but only so many bytes of
+         * them: a client that pipelines writes without reading waits here
+         * (and, its input buffer full, stops being read). */
+        if (busy && c->pending_bytes >= c->srv->cfg->output_limit)
+            return RPC_WAIT;
         call.method = m->name;
         call.params = a[3].via.array.size ? &a[3].via.array.ptr[0] : NULL;
         rc = rpc_check_params(&call, m);
@@ -218,7 +223,6 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
     if (rc && busy)
         return RPC_WAIT;
 
-    c->srv->requests++;
     size_t mark = c->out.len;
     if (rc == 0) {
         buf_packer_init(&call.pk, &c->out);
@@ -229,11 +233,14 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         rc = m->fn(&call);
         if (rc != 0)
             c->out.len = mark;   /* drop the half-packed success */
-        if (rc == RPC_DEFERRED)
+        if (rc == RPC_DEFERRED) {
+            c->srv->requests++;
             return RPC_HANDLED;
+        }
         if (rc && busy)
             return RPC_WAIT;
     }
+    c->srv->requests++;
     if (rc) {
         if (call.err_detail)
             rpc_pack_response_error_detail(&c->out, call.msgid, rc, call.err, call.err_detail,

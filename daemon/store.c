@@ -33,6 +33,7 @@ struct store_writer {
     uint64_t seq;       /* last seq handed out in this transaction */
     uint64_t job_seq;   /* seq when the current job began */
     uint64_t trimmed;   /* highest seq trimmed, in this transaction */
+    uint64_t job_trimmed; /* trimmed when the current job began */
 };
 
 struct store {
@@ -523,6 +524,7 @@ int store_job_begin(store_writer *w, char *err, size_t errlen)
         return store_mdb_error(rc, "nested transaction", err, errlen);
     }
     w->job_seq = w->seq;
+    w->job_trimmed = w->trimmed;
     return 0;
 }
 
@@ -540,8 +542,10 @@ int store_job_end(store_writer *w, int ok, char *err, size_t errlen)
         mdb_txn_abort(w->job);
     }
     w->job = NULL;
-    if (!ok || rc)
+    if (!ok || rc) {
         w->seq = w->job_seq;
+        w->trimmed = w->job_trimmed;
+    }
     return rc;
 }
 
@@ -677,19 +681,18 @@ int store_write_trim(store_writer *w, uint64_t max_entries, int64_t min_time_ms,
     MDB_cursor *cur;
     MDB_stat st;
     MDB_val k, v;
-    int rc = mdb_cursor_open(w->txn, w->s->changes, &cur);
+    MDB_txn *txn = store_wtxn(w);
+    int rc = mdb_cursor_open(txn, w->s->changes, &cur);
     if (rc)
         return store_mdb_error(rc, "change log", err, errlen);
-    if ((rc = mdb_stat(w->txn, w->s->changes, &st))) {
+    if ((rc = mdb_stat(txn, w->s->changes, &st))) {
         mdb_cursor_close(cur);
         return store_mdb_error(rc, "change log", err, errlen);
     }
     uint64_t entries = st.ms_entries;
     for (unsigned i = 0; i < max_steps; i++) {
         rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        if (rc == MDB_NOTFOUND || k.mv_size != 8 || v.mv_size < INDEX_CHANGE_HEADER)
-            break;
-        if (rc)
+        if (rc || k.mv_size != 8 || v.mv_size < INDEX_CHANGE_HEADER)
             break;
         int64_t t;
         memcpy(&t, (const char *)v.mv_data + 12, 8);

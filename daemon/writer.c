@@ -13,6 +13,7 @@
 /* One transaction takes at most this many items, so a flood of writes still
  * commits (and answers) in bounded steps. */
 #define WRITER_BATCH_ITEMS 20000
+#define WRITER_BATCH_BYTES (64u << 20)
 /* Change-log entries trimmed per commit at most. */
 #define WRITER_TRIM_STEPS 2000
 
@@ -41,6 +42,14 @@ writer_job *writer_job_new(int op, size_t nitems)
     job->items = xcalloc(nitems ? nitems : 1, sizeof *job->items);
     job->err_index = -1;
     return job;
+}
+
+size_t writer_job_bytes(const writer_job *job)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < job->nitems; i++)
+        n += job->items[i].idlen + job->items[i].body_len;
+    return n;
 }
 
 void writer_job_free(writer_job *job)
@@ -108,11 +117,24 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
     }
     if (rc == 0 && (w->retention.max_entries || w->retention.max_age_ms)) {
         int64_t min_time = w->retention.max_age_ms ? now - (int64_t)w->retention.max_age_ms : 0;
-        if (store_write_trim(sw, w->retention.max_entries, min_time, WRITER_TRIM_STEPS,
-                             err, sizeof err) != 0)
+        /* In a nested transaction of its own: a failing trim (say, a full
+         * map) is undone alone instead of failing the batch's commit. */
+        int trc = store_job_begin(sw, err, sizeof err);
+        if (trc == 0) {
+            trc = store_write_trim(sw, w->retention.max_entries, min_time, WRITER_TRIM_STEPS,
+                                   err, sizeof err);
+            int end = store_job_end(sw, trc == 0, err, sizeof err);
+            if (!trc)
+                trc = end;
+        }
+        if (trc)
             log_warn("change-log retention: %s", err);
     }
-    if (rc == 0) {
+    if (rc) {
+        log_error("cannot start a write transaction: %s", err);
+        for (writer_job *j = batch; j; j = j->next)
+            failed++;
+    } else {
         rc = store_write_commit(sw, err, sizeof err);
         for (writer_job *j = batch; j; j = j->next) {
             if (rc && j->rc == 0) {
@@ -130,8 +152,6 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
         }
         if (rc)
             log_error("commit failed: %s", err);
-    } else {
-        log_error("cannot start a write transaction: %s", err);
     }
 
     pthread_mutex_lock(&w->lock);
@@ -166,10 +186,12 @@ static void *writer_main(void *arg)
         /* Take what waits, up to the batch limit: every job that arrived
          * while the previous commit was syncing shares this one. */
         writer_job *batch = w->queue_head, *last = batch;
-        size_t items = batch->nitems;
-        while (last->next && items + last->next->nitems <= WRITER_BATCH_ITEMS) {
+        size_t items = batch->nitems, bytes = writer_job_bytes(batch);
+        while (last->next && items + last->next->nitems <= WRITER_BATCH_ITEMS &&
+               bytes + writer_job_bytes(last->next) <= WRITER_BATCH_BYTES) {
             last = last->next;
             items += last->nitems;
+            bytes += writer_job_bytes(last);
         }
         w->queue_head = last->next;
         if (!w->queue_head)

@@ -68,6 +68,9 @@ writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *re
 writer_job *writer_job_new(int op, size_t nitems);
 void writer_job_free(writer_job *job);
 
+/* writer_job_bytes: the id and body bytes a job carries. */
+size_t writer_job_bytes(const writer_job *job);
+
 /* writer_submit: queue a job (loop thread). Its done callback runs later on
  * the loop thread; the callback owns the job then and frees it. */
 void writer_submit(writer_t *w, writer_job *job);
