@@ -22,6 +22,8 @@ void config_defaults(config_t *cfg)
     cfg->max_connections = 1024;
     cfg->output_limit = 8ULL << 20;
     cfg->shutdown_timeout_ms = 10000;
+    cfg->request_timeout_ms = 30000;
+    cfg->idle_timeout_ms = 0;
     cfg->changes_max_entries = 0;
     cfg->changes_max_age_ms = 0;
     cfg->feed_heartbeat_ms = 10000;
@@ -185,6 +187,18 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
             return -1;
         }
         cfg->max_connections = (unsigned)u;
+        return 0;
+    }
+    if (strcmp(key, "request_timeout") == 0 || strcmp(key, "idle_timeout") == 0) {
+        uint64_t ms;
+        if (config_parse_duration(value, &ms) < 0) {
+            snprintf(err, errlen, "%s: '%s' is not a duration (e.g. 30s, 5m; 0 turns it off)", key, value);
+            return -1;
+        }
+        if (key[0] == 'r')
+            cfg->request_timeout_ms = ms;
+        else
+            cfg->idle_timeout_ms = ms;
         return 0;
     }
     if (strcmp(key, "shutdown_timeout") == 0) {

@@ -22,6 +22,8 @@ typedef struct {
     unsigned max_connections;
     uint64_t output_limit;          /* queued reply bytes before reading pauses */
     uint64_t shutdown_timeout_ms;
+    uint64_t request_timeout_ms;    /* a started message must be complete within this; 0 = off */
+    uint64_t idle_timeout_ms;       /* close connections idle this long; 0 = never */
     uint64_t changes_max_entries;   /* change-log retention by count; 0 keeps all */
     uint64_t changes_max_age_ms;    /* change-log retention by age; 0 keeps all */
     uint64_t feed_heartbeat_ms;     /* heartbeat interval of quiet subscriptions */

@@ -123,6 +123,7 @@ static void on_write(uv_write_t *req, int status)
     conn_write *w = (conn_write *)req;
     conn_t *c = w->c;
     c->out_inflight -= w->len;
+    c->last_active_ms = uv_now(c->srv->loop);
     free(w->data);
     free(w);
     if (c->closing)
@@ -196,6 +197,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     }
     if (nread > 0) {
         c->in.len += (size_t)nread;
+        c->last_read_ms = c->last_active_ms = uv_now(c->srv->loop);
         /* A request waits for this connection's writes: decoding it again
          * before they are answered would only repeat the work. */
         if (c->waiting && c->pending_jobs > 0) {
@@ -305,6 +307,7 @@ void conn_process(conn_t *c)
             break;
         }
         int fr = frame_scan(&c->frame, p, avail, &mlen);
+        c->incomplete = fr == FRAME_INCOMPLETE;
         if (fr == FRAME_INCOMPLETE)
             break;
         if (fr < 0) {
@@ -378,6 +381,34 @@ void conn_job_done(conn_t *c)
     conn_process(c);
 }
 
+void conn_check_timeouts(conn_t *c, uint64_t now)
+{
+    const config_t *cfg = c->srv->cfg;
+    char msg[160];
+    if (c->closing || c->has_fatal || c->close_after_flush || c->lingering)
+        return;
+    /* A message begun and not finished: bytes wait in the buffer while the
+     * connection is not held back by its own pending writes. */
+    int partial = c->incomplete && c->in.len > c->in_done;
+    if (partial && cfg->request_timeout_ms && now - c->last_read_ms >= cfg->request_timeout_ms) {
+        snprintf(msg, sizeof msg, "an incomplete message waited %llu ms (request_timeout); closing the connection",
+                 (unsigned long long)(now - c->last_read_ms));
+    } else if (!partial && cfg->idle_timeout_ms && !c->subs && c->pending_jobs == 0 &&
+               c->in.len == c->in_done && c->out.len == 0 && c->out_inflight == 0 &&
+               now - c->last_active_ms >= cfg->idle_timeout_ms) {
+        snprintf(msg, sizeof msg, "idle for %llu ms (idle_timeout); closing the connection",
+                 (unsigned long long)(now - c->last_active_ms));
+    } else {
+        return;
+    }
+    log_info("conn %llu (%s): %s", (unsigned long long)c->id, c->peer, msg);
+    buf_t out;
+    buf_init(&out);
+    rpc_pack_notification_error(&out, ERROR_TIMEOUT, msg);
+    conn_fail(c, out.data, out.len);
+    buf_release(&out);
+}
+
 void conn_shutdown(conn_t *c)
 {
     if (c->closing)
@@ -435,6 +466,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
         snprintf(c->peer, sizeof c->peer, "unix");
     }
     frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
+    c->last_read_ms = c->last_active_ms = uv_now(srv->loop);
     log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, c->peer);
 
     if (srv->nconns > srv->cfg->max_connections) {

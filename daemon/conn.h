@@ -43,6 +43,9 @@ struct conn {
     uv_shutdown_t shutdown_req;
     uv_timer_t linger_timer;    /* bounds the lingering */
     int handles_open;           /* the stream and the timer, until closed */
+    uint64_t last_read_ms;      /* loop time of the last bytes received */
+    int incomplete;             /* the buffered bytes end in an unfinished message */
+    uint64_t last_active_ms;    /* loop time of the last request or reply */
     feed_sub *subs;             /* this connection's subscriptions */
     int feed_dirty;             /* feed output waiting for conn_flush */
     size_t feed_backlog;        /* bytes queued when it became dirty */
@@ -71,5 +74,10 @@ void conn_close(conn_t *c);
 
 /* conn_shutdown: stop reading; close once what is in flight is answered. */
 void conn_shutdown(conn_t *c);
+
+/* conn_check_timeouts: close c with a timeout error when it has held a
+ * started message longer than request_timeout, or been idle (nothing
+ * pending, no subscription) longer than idle_timeout. now is uv_now(). */
+void conn_check_timeouts(conn_t *c, uint64_t now);
 
 #endif

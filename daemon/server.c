@@ -145,6 +145,17 @@ static int server_listen_unix(server_t *srv)
     return 0;
 }
 
+static void on_sweep(uv_timer_t *t)
+{
+    server_t *srv = t->data;
+    uint64_t now = uv_now(srv->loop);
+    conn_t *next;
+    for (conn_t *c = srv->conns; c; c = next) {
+        next = c->next;     /* a timeout may close (and unlink) c */
+        conn_check_timeouts(c, now);
+    }
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     server_t *srv = h->data;
@@ -171,6 +182,16 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *s
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
+    uv_timer_init(loop, &srv->sweep_timer);
+    srv->sweep_timer.data = srv;
+    if (cfg->request_timeout_ms || cfg->idle_timeout_ms) {
+        /* Check often enough that a timeout fires within a tenth of itself. */
+        uint64_t t = cfg->request_timeout_ms;
+        if (!t || (cfg->idle_timeout_ms && cfg->idle_timeout_ms < t))
+            t = cfg->idle_timeout_ms;
+        t = t / 10 < 10 ? 10 : (t / 10 > 1000 ? 1000 : t / 10);
+        uv_timer_start(&srv->sweep_timer, on_sweep, t, t);
+    }
 
     if (!cfg->listen[0] && !cfg->socket[0]) {
         log_error("neither listen nor socket is set: nothing to serve on");
@@ -187,6 +208,7 @@ static void server_finish(server_t *srv)
 {
     log_info("all connections closed; stopping the writer");
     uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
+    uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     writer_stop(srv->writer);

@@ -25,6 +25,7 @@ typedef struct server {
     char tcp_addr[128];           /* as bound, e.g. "127.0.0.1:7411" */
     uv_signal_t sigint, sigterm;
     uv_timer_t shutdown_timer;
+    uv_timer_t sweep_timer;       /* request and idle timeouts */
     conn_t *conns;                /* intrusive list of open connections */
     unsigned nconns;
     int stopping;

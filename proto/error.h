@@ -13,7 +13,8 @@
     X(DB_FULL,       -5, "db_full",        "database is full") \
     X(INTERNAL,      -6, "internal",       "internal error") \
     X(BUSY,          -7, "busy",           "too many connections") \
-    X(GONE,          -8, "gone",           "changes no longer in the change log")
+    X(GONE,          -8, "gone",           "changes no longer in the change log") \
+    X(TIMEOUT,       -9, "timeout",        "the connection timed out")
 
 typedef enum {
 #define ERROR_ENUM_(name, value, wire, msg) ERROR_##name = value,
