@@ -66,12 +66,14 @@ void term_set_sort_unique(term_set *ts);
  * aliases, place.country, the words of place.city and place.name, parent,
  * and the words of the text (title, summary, participants' name, aliases and
  * role, place.name and place.city, tags: the text of PROTOCOL.md section 10).
- * scratch is reused between calls. Returns 0, or -1 when body is not a map
- * (ts is then empty). */
+ * ts is emptied first (term_set_reset), then filled; scratch is reused
+ * between calls. Returns 0, or -1 when body is not a map (ts is then empty). */
 int terms_of_body(const char *body, size_t len, msgpack_unpacked *scratch, term_set *ts);
 
 /* A sequence of normalised words: a participant or place filter value, or
- * one clause of a q. Words are NUL-terminated and back to back in text. */
+ * one clause of a q. Words are NUL-terminated and back to back in text; w
+ * points into text, so a terms_seq is parsed where it is used and never
+ * copied by value. */
 #define TERMS_SEQ_WORDS 32
 
 typedef struct {
@@ -96,12 +98,14 @@ typedef struct {
 
 /* terms_query_parse: parse q (1-1024 bytes, words and "quoted phrases"; an
  * unbalanced quote runs to the end; a quoted part holding one word is a word;
- * a quoted part with no word is ignored). At most 32 words in all. Returns 0,
- * or -1 with a message in err (no word; more than 32 words; over 1024
+ * a quoted part with no word is ignored). The typographic quotes “ ” « »
+ * quote as '"' does. At most 32 words in all. Returns 0, or -1 with a
+ * message in err starting "q: " (no word; more than 32 words; over 1024
  * bytes). */
 int terms_query_parse(const char *s, size_t len, terms_query *q, char *err, size_t errlen);
 
-/* The match functions take the body already unpacked (a msgpack map). */
+/* The match functions take the body already unpacked (a msgpack map; any
+ * other object matches nothing). They allocate nothing. */
 
 /* terms_match_participant: whether seq's words appear consecutively, in
  * order, in the words of the name or of one alias of one participant. */
@@ -109,7 +113,8 @@ int terms_match_participant(const msgpack_object *body, const terms_seq *seq);
 
 /* terms_match_place: whether code (when not NULL: a 2-letter value, compared
  * case-insensitively) equals place.country, or seq's words appear
- * consecutively in the words of place.city or of place.name. */
+ * consecutively in the words of place.city or of place.name. seq may be
+ * NULL or hold no word; then only code can match. */
 int terms_match_place(const msgpack_object *body, const char *code, const terms_seq *seq);
 
 /* terms_match_query: whether the event's text has every clause: a word
@@ -118,7 +123,8 @@ int terms_match_place(const msgpack_object *body, const char *code, const terms_
  * place.city, one tag). */
 int terms_match_query(const msgpack_object *body, const terms_query *q);
 
-/* terms_field: the value of key name in the map body, or NULL. */
+/* terms_field: the value of key name in the map body, or NULL (also when
+ * body is NULL or not a map). */
 const msgpack_object *terms_field(const msgpack_object *body, const char *name);
 
 #endif
