@@ -1,4 +1,5 @@
 /* filter.c: parsing and evaluation of event filters (see filter.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,49 @@ static int filter_list_parse(rpc_call *call, const char *name, filter_check_fn c
     return 0;
 }
 
+/* participant and place values: words to find in a name (and, for a place,
+ * a two-letter value is also a country code). */
+static int filter_names_parse(rpc_call *call, filter_t *f, const char *name)
+{
+    params_list l;
+    int is_place = name[1] == 'l';
+    int rc = params_strings(call, name, &l);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < l.n; i++) {
+        terms_seq *seq;
+        filter_place *pl = NULL;
+        if (l.len[i] < 1 || l.len[i] > FILTER_NAME_MAX) {
+            snprintf(call->err, sizeof call->err, "%s: a value must be 1-%d bytes", name, FILTER_NAME_MAX);
+            return ERROR_BAD_REQUEST;
+        }
+        if (is_place) {
+            pl = xcalloc(1, sizeof *pl);
+            f->places[f->nplaces++] = pl;
+            seq = &pl->seq;
+            if (l.len[i] == 2 && isalpha((unsigned char)l.s[i][0]) && isalpha((unsigned char)l.s[i][1])) {
+                pl->has_code = 1;
+                pl->code[0] = (char)toupper((unsigned char)l.s[i][0]);
+                pl->code[1] = (char)toupper((unsigned char)l.s[i][1]);
+            }
+        } else {
+            seq = xcalloc(1, sizeof *seq);
+            f->participants[f->nparticipants++] = seq;
+        }
+        int n = terms_seq_parse(l.s[i], l.len[i], seq);
+        if (n < 0) {
+            snprintf(call->err, sizeof call->err, "%s: at most %d words in a value", name, TERMS_SEQ_WORDS);
+            return ERROR_BAD_REQUEST;
+        }
+        if (n == 0 && !(pl && pl->has_code)) {
+            snprintf(call->err, sizeof call->err, "%s: '%.*s' holds no word", name,
+                     l.len[i] > 64 ? 64 : (int)l.len[i], l.s[i]);
+            return ERROR_BAD_REQUEST;
+        }
+    }
+    return 0;
+}
+
 int filter_parse(rpc_call *call, filter_t *f)
 {
     edtf_date from, to;
@@ -71,8 +115,18 @@ int filter_parse(rpc_call *call, filter_t *f)
     }
     if ((rc = filter_list_parse(call, "kind", event_check_token, &f->kinds)) ||
         (rc = filter_list_parse(call, "country", event_check_country, &f->countries)) ||
-        (rc = filter_list_parse(call, "tag", event_check_token, &f->tags)))
+        (rc = filter_list_parse(call, "tag", event_check_token, &f->tags)) ||
+        (rc = filter_list_parse(call, "parent", event_check_id, &f->parents)) ||
+        (rc = filter_names_parse(call, f, "participant")) ||
+        (rc = filter_names_parse(call, f, "place")))
         return rc;
+    if ((rc = params_str(call, "q", 0, &s, &len)))
+        return rc;
+    if (s) {
+        f->q = xmalloc(sizeof *f->q);
+        if (terms_query_parse(s, len, f->q, call->err, sizeof call->err) < 0)
+            return ERROR_BAD_REQUEST;
+    }
     return 0;
 }
 
@@ -88,11 +142,20 @@ void filter_release(filter_t *f)
     filter_list_release(&f->kinds);
     filter_list_release(&f->countries);
     filter_list_release(&f->tags);
+    filter_list_release(&f->parents);
+    for (unsigned i = 0; i < f->nparticipants; i++)
+        free(f->participants[i]);
+    for (unsigned i = 0; i < f->nplaces; i++)
+        free(f->places[i]);
+    f->nparticipants = f->nplaces = 0;
+    free(f->q);
+    f->q = NULL;
 }
 
 int filter_has_fields(const filter_t *f)
 {
-    return f->kinds.n || f->countries.n || f->tags.n;
+    return f->kinds.n || f->countries.n || f->tags.n || f->parents.n || f->nparticipants ||
+           f->nplaces || f->q;
 }
 
 int filter_window(const filter_t *f, const edtf_bounds_t *b)
@@ -149,6 +212,28 @@ int filter_fields(const filter_t *f, const char *body, size_t len, msgpack_unpac
     if (f->countries.n && !filter_array_meets(filter_field(m, "countries"), &f->countries))
         return 0;
     if (f->tags.n && !filter_array_meets(filter_field(m, "tags"), &f->tags))
+        return 0;
+    if (f->parents.n) {
+        const msgpack_object *p = filter_field(m, "parent");
+        if (!p || p->type != MSGPACK_OBJECT_STR || !filter_list_has(&f->parents, p->via.str.ptr, p->via.str.size))
+            return 0;
+    }
+    if (f->nparticipants) {
+        unsigned i = 0;
+        while (i < f->nparticipants && !terms_match_participant(m, f->participants[i]))
+            i++;
+        if (i == f->nparticipants)
+            return 0;
+    }
+    if (f->nplaces) {
+        unsigned i = 0;
+        while (i < f->nplaces && !terms_match_place(m, f->places[i]->has_code ? f->places[i]->code : NULL,
+                                                     &f->places[i]->seq))
+            i++;
+        if (i == f->nplaces)
+            return 0;
+    }
+    if (f->q && !terms_match_query(m, f->q))
         return 0;
     return 1;
 }

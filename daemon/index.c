@@ -48,22 +48,29 @@ static uint64_t index_bias(edtf_time t)
     return (uint64_t)t ^ (1ULL << 63);
 }
 
-size_t index_time_key(unsigned cls, edtf_time start_lo, const char *id, size_t idlen,
-                      unsigned char *key)
+void index_slot(unsigned cls, edtf_time start_lo, uint64_t doc, unsigned char slot[INDEX_SLOT_SIZE])
 {
-    key[0] = (unsigned char)cls;
-    index_put_be64(key + 1, index_bias(start_lo));
-    memcpy(key + 9, id, idlen);
-    return 9 + idlen;
+    slot[0] = (unsigned char)cls;
+    index_put_be64(slot + 1, index_bias(start_lo));
+    index_put_be64(slot + 9, doc);
 }
 
-void index_time_key_parse(const unsigned char *key, size_t len, unsigned *cls,
-                          edtf_time *start_lo, const char **id, size_t *idlen)
+void index_slot_parse(const unsigned char slot[INDEX_SLOT_SIZE], unsigned *cls, edtf_time *start_lo,
+                      uint64_t *doc)
 {
-    *cls = key[0];
-    *start_lo = (edtf_time)(index_get_be64(key + 1) ^ (1ULL << 63));
-    *id = (const char *)key + 9;
-    *idlen = len - 9;
+    *cls = slot[0];
+    *start_lo = (edtf_time)(index_get_be64(slot + 1) ^ (1ULL << 63));
+    *doc = index_get_be64(slot + 9);
+}
+
+void index_doc_key(uint64_t doc, unsigned char key[INDEX_DOC_SIZE])
+{
+    index_put_be64(key, doc);
+}
+
+uint64_t index_doc_parse(const unsigned char key[INDEX_DOC_SIZE])
+{
+    return index_get_be64(key);
 }
 
 void index_time_val(const edtf_bounds_t *b, unsigned char val[INDEX_TIME_VAL_SIZE])
@@ -81,11 +88,22 @@ void index_time_val_parse(const unsigned char *val, edtf_time start_lo, edtf_bou
     memcpy(&b->end_hi, val + 16, 8);
 }
 
-void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_HEADER])
+size_t index_record_size(const index_record *r)
 {
+    return INDEX_RECORD_HEADER + r->idlen + r->body_len;
+}
+
+/* Header: version (1 byte), 0, id length (2 bytes), body length (4 bytes),
+ * the four bounds, seq, created, updated (8 bytes each, host order: the file
+ * is not portable across byte orders, as LMDB's own is not). */
+void index_record_write(const index_record *r, void *out)
+{
+    unsigned char *hdr = out;
+    uint16_t idlen = (uint16_t)r->idlen;
     uint32_t body_len = (uint32_t)r->body_len;
     memset(hdr, 0, INDEX_RECORD_HEADER);
     hdr[0] = INDEX_RECORD_VERSION;
+    memcpy(hdr + 2, &idlen, 2);
     memcpy(hdr + 4, &body_len, 4);
     memcpy(hdr + 8, &r->bounds.start_lo, 8);
     memcpy(hdr + 16, &r->bounds.start_hi, 8);
@@ -94,16 +112,20 @@ void index_record_header(const index_record *r, unsigned char hdr[INDEX_RECORD_H
     memcpy(hdr + 40, &r->seq, 8);
     memcpy(hdr + 48, &r->created_ms, 8);
     memcpy(hdr + 56, &r->updated_ms, 8);
+    memcpy(hdr + INDEX_RECORD_HEADER, r->id, r->idlen);
+    memcpy(hdr + INDEX_RECORD_HEADER + r->idlen, r->body, r->body_len);
 }
 
 int index_record_parse(const void *data, size_t len, index_record *r)
 {
     const unsigned char *p = data;
+    uint16_t idlen;
     uint32_t body_len;
     if (len < INDEX_RECORD_HEADER || p[0] != INDEX_RECORD_VERSION)
         return -1;
+    memcpy(&idlen, p + 2, 2);
     memcpy(&body_len, p + 4, 4);
-    if ((size_t)body_len != len - INDEX_RECORD_HEADER)
+    if ((size_t)idlen + body_len != len - INDEX_RECORD_HEADER)
         return -1;
     memcpy(&r->bounds.start_lo, p + 8, 8);
     memcpy(&r->bounds.start_hi, p + 16, 8);
@@ -112,7 +134,9 @@ int index_record_parse(const void *data, size_t len, index_record *r)
     memcpy(&r->seq, p + 40, 8);
     memcpy(&r->created_ms, p + 48, 8);
     memcpy(&r->updated_ms, p + 56, 8);
-    r->body = (const char *)p + INDEX_RECORD_HEADER;
+    r->id = (const char *)p + INDEX_RECORD_HEADER;
+    r->idlen = idlen;
+    r->body = (const char *)p + INDEX_RECORD_HEADER + idlen;
     r->body_len = body_len;
     return 0;
 }
@@ -129,7 +153,7 @@ uint64_t index_seq_key_parse(const unsigned char key[8])
 
 void index_record_summary(const index_record *rec, buf_t *out, msgpack_unpacked *scratch)
 {
-    static const char *const keep[] = { "kind", "countries", "tags", "place", "parent", "participants" };
+    static const char *const keep[] = { "kind", "title", "countries", "tags", "place", "parent", "participants" };
     buf_t body;
     msgpack_packer pk;
     size_t off = 0;
@@ -164,10 +188,9 @@ void index_record_summary(const index_record *rec, buf_t *out, msgpack_unpacked 
     index_record r = *rec;
     r.body = body.data;
     r.body_len = body.len;
-    buf_reserve(out, INDEX_RECORD_HEADER + body.len);
-    index_record_header(&r, (unsigned char *)out->data + out->len);
-    out->len += INDEX_RECORD_HEADER;
-    buf_append(out, body.data, body.len);
+    buf_reserve(out, index_record_size(&r));
+    index_record_write(&r, out->data + out->len);
+    out->len += index_record_size(&r);
     buf_release(&body);
 }
 
@@ -231,17 +254,17 @@ int index_change_parse(uint64_t seq, const void *data, size_t len, index_change 
 static const char index_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* The cursor is base64url (no padding) of: version byte 1, start_lo as 8
- * bytes, then the id. */
-size_t index_cursor_encode(edtf_time start_lo, const char *id, size_t idlen, char *out)
+/* The cursor is base64url (no padding) of: version byte 2, start_lo and doc
+ * as 8 bytes each. */
+size_t index_cursor_encode(edtf_time start_lo, uint64_t doc, char *out)
 {
-    unsigned char raw[1 + 8 + EVENT_ID_MAX];
+    unsigned char raw[1 + 16];
     size_t n = 0, o = 0;
-    raw[n++] = 1;
+    raw[n++] = 2;
     index_put_be64(raw + n, index_bias(start_lo));
     n += 8;
-    memcpy(raw + n, id, idlen);
-    n += idlen;
+    index_put_be64(raw + n, doc);
+    n += 8;
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)raw[i] << 16;
         if (i + 1 < n) v |= (uint32_t)raw[i + 1] << 8;
@@ -255,9 +278,9 @@ size_t index_cursor_encode(edtf_time start_lo, const char *id, size_t idlen, cha
     return o;
 }
 
-int index_cursor_decode(const char *s, size_t len, edtf_time *start_lo, char *id, size_t *idlen)
+int index_cursor_decode(const char *s, size_t len, edtf_time *start_lo, uint64_t *doc)
 {
-    unsigned char raw[1 + 8 + EVENT_ID_MAX + 3];
+    unsigned char raw[1 + 16 + 3];
     size_t n = 0;
     uint32_t acc = 0;
     int bits = 0;
@@ -276,11 +299,9 @@ int index_cursor_decode(const char *s, size_t len, edtf_time *start_lo, char *id
             raw[n++] = (unsigned char)(acc >> bits);
         }
     }
-    if (n < 10 || raw[0] != 1 || n - 9 > EVENT_ID_MAX)
+    if (n != 17 || raw[0] != 2)
         return -1;
     *start_lo = (edtf_time)(index_get_be64(raw + 1) ^ (1ULL << 63));
-    *idlen = n - 9;
-    memcpy(id, raw + 9, *idlen);
-    id[*idlen] = '\0';
+    *doc = index_get_be64(raw + 9);
     return 0;
 }

@@ -105,3 +105,16 @@ int params_strings(rpc_call *call, const char *name, params_list *out)
     }
     return 0;
 }
+
+int params_bool(rpc_call *call, const char *name, int *out)
+{
+    const msgpack_object *o = params_get(call, name);
+    if (!o)
+        return 0;
+    if (o->type != MSGPACK_OBJECT_BOOLEAN) {
+        snprintf(call->err, sizeof call->err, "%s: expected true or false, got %s", name, event_type_name(o));
+        return ERROR_BAD_REQUEST;
+    }
+    *out = o->via.boolean;
+    return 0;
+}

@@ -26,6 +26,9 @@ int params_str(rpc_call *call, const char *name, int required, const char **s, s
 /* params_uint: an integer in [min, max]; *out keeps its value when absent. */
 int params_uint(rpc_call *call, const char *name, uint64_t min, uint64_t max, uint64_t *out);
 
+/* params_bool: a boolean; *out keeps its value when absent. */
+int params_bool(rpc_call *call, const char *name, int *out);
+
 /* params_strings: a string or an array of strings (at most PARAMS_LIST_MAX). */
 int params_strings(rpc_call *call, const char *name, params_list *out);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/aggregate.h"
 #include "daemon/events.h"
 #include "daemon/feed.h"
 #include "daemon/info.h"
@@ -15,8 +16,12 @@ typedef struct {
     const char *name;
     rpc_handler fn;
     int write;                  /* answered by the writer thread */
-    const char *params[12];     /* accepted parameter names */
+    const char *params[24];     /* accepted parameter names */
 } rpc_method;
+
+/* The filter parameters every query and feed method takes (filter.h). */
+#define RPC_FILTERS "from", "to", "mode", "kind", "country", "tag", "participant", "place", \
+                    "parent", "q"
 
 static const rpc_method rpc_methods[] = {
     { "hello",    info_hello,      0, { NULL } },
@@ -26,13 +31,13 @@ static const rpc_method rpc_methods[] = {
     { "put_many", events_put_many, 1, { "events", NULL } },
     { "get",      events_get,      0, { "id", NULL } },
     { "delete",   events_delete,   1, { "id", NULL } },
-    { "range",    query_range,     0, { "from", "to", "mode", "kind", "country", "tag",
-                                        "limit", "order", "cursor", NULL } },
-    { "count",    query_count,     0, { "from", "to", "mode", "kind", "country", "tag", NULL } },
-    { "subscribe", feed_subscribe, 0, { "since", "from", "to", "mode", "kind", "country", "tag", NULL } },
+    { "range",    query_range,     0, { RPC_FILTERS, "limit", "order", "cursor", NULL } },
+    { "count",    query_count,     0, { RPC_FILTERS, NULL } },
+    { "histogram", aggregate_histogram, 0, { RPC_FILTERS, "bucket", "spread", NULL } },
+    { "top",      aggregate_top,   0, { RPC_FILTERS, "field", "limit", NULL } },
+    { "subscribe", feed_subscribe, 0, { "since", RPC_FILTERS, NULL } },
     { "unsubscribe", feed_unsubscribe, 0, { "sub", NULL } },
-    { "changes",  feed_changes,    0, { "since", "limit", "from", "to", "mode", "kind", "country",
-                                        "tag", NULL } },
+    { "changes",  feed_changes,    0, { "since", "limit", RPC_FILTERS, NULL } },
 };
 
 static const rpc_method *rpc_find(const char *name, size_t len)

@@ -1,7 +1,7 @@
-/* store.c: the LMDB event store of store.h. */
+/* store.c: the LMDB event store of store.h: opening, the meta data and
+ * reads by id or doc. Scans are in store_scan.c, writes in store_write.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,43 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <lmdb.h>
-
-#include "daemon/store.h"
+#include "daemon/store_priv.h"
 #include "proto/buf.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
-
-struct store_reader {
-    store_t *s;
-    MDB_txn *txn;
-    MDB_cursor *cur[INDEX_CLASSES];
-    int active;
-};
-
-struct store_writer {
-    store_t *s;
-    buf_t prev;         /* copy of the version being replaced or deleted */
-    buf_t rec;          /* the new record, header + body, for the change log */
-    msgpack_unpacked scratch;
-    MDB_txn *txn;       /* the group transaction */
-    MDB_txn *job;       /* the nested transaction of the current job, or NULL */
-    uint64_t seq;       /* last seq handed out in this transaction */
-    uint64_t job_seq;   /* seq when the current job began */
-    uint64_t trimmed;   /* highest seq trimmed, in this transaction */
-    uint64_t job_trimmed; /* trimmed when the current job began */
-};
-
-struct store {
-    MDB_env *env;
-    MDB_dbi meta, events, time, changes;
-    char *path;
-    int lock_fd;
-    _Atomic uint64_t seq;   /* last committed seq; written by the writer thread */
-    _Atomic uint64_t trimmed; /* highest seq removed from the change log */
-    struct store_reader reader;
-    struct store_writer writer;
-};
 
 static int store_mkdirs(const char *dir)
 {
@@ -96,7 +63,7 @@ static int store_lock_dir(store_t *s, char *err, size_t errlen)
     return 0;
 }
 
-static int store_mdb_error(int rc, const char *what, char *err, size_t errlen)
+int store_mdb_error(int rc, const char *what, char *err, size_t errlen)
 {
     if (rc == MDB_MAP_FULL) {
         snprintf(err, errlen, "the database is full (its map_size is reached); "
@@ -121,8 +88,10 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
     }
     const char *what = "open databases";
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+        (rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &s->ids)) ||
         (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) ||
         (rc = mdb_dbi_open(txn, "time", MDB_CREATE, &s->time)) ||
+        (rc = mdb_dbi_open(txn, "post", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->post)) ||
         (rc = mdb_dbi_open(txn, "changes", MDB_CREATE, &s->changes)))
         goto fail;
 
@@ -150,8 +119,9 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
         if (v.mv_size == sizeof fmt)
             memcpy(&fmt, v.mv_data, sizeof fmt);
         if (fmt != STORE_FORMAT) {
-            snprintf(err, errlen, "%s has database format %u; this annalsd reads format %d",
-                     s->path, fmt, STORE_FORMAT);
+            snprintf(err, errlen, "%s has database format %u; this annalsd reads format %d "
+                     "(export it with the annals that wrote it, then import it into a new "
+                     "data directory)", s->path, fmt, STORE_FORMAT);
             mdb_txn_abort(txn);
             return -1;
         }
@@ -174,6 +144,33 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
     } else if (rc != MDB_NOTFOUND && rc) {
         goto fail;
     }
+    MDB_val dk = { 8, "next_doc" };
+    rc = mdb_get(txn, s->meta, &dk, &v);
+    s->next_doc = 1;
+    if (rc == 0 && v.mv_size == 8)
+        memcpy(&s->next_doc, v.mv_data, 8);
+    else if (rc != MDB_NOTFOUND && rc)
+        goto fail;
+    /* Postings made by other rules than this build's would hide events. */
+    MDB_val xk = { 5, "terms" };
+    uint32_t terms = 0;
+    rc = mdb_get(txn, s->meta, &xk, &v);
+    if (rc == 0 && v.mv_size == sizeof terms)
+        memcpy(&terms, v.mv_data, sizeof terms);
+    else if (rc != MDB_NOTFOUND && rc)
+        goto fail;
+    if (terms != STORE_TERMS_VERSION) {
+        if (store_rebuild_postings(s, txn, err, errlen)) {
+            mdb_txn_abort(txn);
+            return -1;
+        }
+        terms = STORE_TERMS_VERSION;
+        v.mv_size = sizeof terms;
+        v.mv_data = &terms;
+        what = "write terms version";
+        if ((rc = mdb_put(txn, s->meta, &xk, &v, 0)))
+            goto fail;
+    }
     what = "commit";
     if ((rc = mdb_txn_commit(txn))) {
         store_mdb_error(rc, what, err, errlen);
@@ -194,6 +191,8 @@ int store_open(store_t **out, const char *dir, uint64_t map_size, char *err, siz
     s->reader.s = s;
     s->writer.s = s;
     msgpack_unpacked_init(&s->writer.scratch);
+    term_set_init(&s->writer.old_terms);
+    term_set_init(&s->writer.new_terms);
     int rc;
 
     if (store_mkdirs(dir) < 0) {
@@ -233,9 +232,6 @@ void store_close(store_t *s)
 {
     if (!s)
         return;
-    for (int c = 0; c < INDEX_CLASSES; c++)
-        if (s->reader.cur[c])
-            mdb_cursor_close(s->reader.cur[c]);
     if (s->reader.txn)
         mdb_txn_abort(s->reader.txn);
     if (s->env)
@@ -244,6 +240,8 @@ void store_close(store_t *s)
         close(s->lock_fd);
     buf_release(&s->writer.prev);
     buf_release(&s->writer.rec);
+    term_set_release(&s->writer.old_terms);
+    term_set_release(&s->writer.new_terms);
     msgpack_unpacked_destroy(&s->writer.scratch);
     free(s->path);
     free(s);
@@ -280,11 +278,6 @@ int store_read_begin(store_t *s, store_reader **out, char *err, size_t errlen)
         rc = mdb_txn_renew(r->txn);
     if (rc)
         return store_mdb_error(rc, "read transaction", err, errlen);
-    for (int c = 0; c < INDEX_CLASSES; c++)
-        if (r->cur[c] && (rc = mdb_cursor_renew(r->txn, r->cur[c]))) {
-            mdb_txn_reset(r->txn);
-            return store_mdb_error(rc, "cursor", err, errlen);
-        }
     r->active = 1;
     *out = r;
     return 0;
@@ -299,15 +292,63 @@ void store_read_end(store_reader *r)
     r->active = 0;
 }
 
-int store_get(store_reader *r, const char *id, size_t idlen, index_record *rec)
+int store_get_doc(store_reader *r, uint64_t doc, index_record *rec)
 {
-    MDB_val k = { idlen, (void *)id }, v;
+    unsigned char key[INDEX_DOC_SIZE];
+    index_doc_key(doc, key);
+    MDB_val k = { INDEX_DOC_SIZE, key }, v;
     int rc = mdb_get(r->txn, r->s->events, &k, &v);
     if (rc == MDB_NOTFOUND)
         return ERROR_NOT_FOUND;
     if (rc || index_record_parse(v.mv_data, v.mv_size, rec) < 0)
         return ERROR_INTERNAL;
     return 0;
+}
+
+int store_get(store_reader *r, const char *id, size_t idlen, index_record *rec)
+{
+    MDB_val k = { idlen, (void *)id }, v;
+    int rc = mdb_get(r->txn, r->s->ids, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return ERROR_NOT_FOUND;
+    if (rc || v.mv_size != INDEX_DOC_SIZE)
+        return ERROR_INTERNAL;
+    rc = store_get_doc(r, index_doc_parse(v.mv_data), rec);
+    return rc == ERROR_NOT_FOUND ? ERROR_INTERNAL : rc;   /* ids and events disagree */
+}
+
+uint64_t store_term_count(store_reader *r, const char *term, size_t len)
+{
+    MDB_cursor *cur;
+    MDB_val k = { len, (void *)term }, v;
+    size_t n = 0;
+    if (mdb_cursor_open(r->txn, r->s->post, &cur))
+        return 0;
+    if (mdb_cursor_get(cur, &k, &v, MDB_SET) == 0 && mdb_cursor_count(cur, &n) != 0)
+        n = 0;
+    mdb_cursor_close(cur);
+    return n;
+}
+
+int store_terms(store_reader *r, int field, store_term_cb cb, void *ud)
+{
+    MDB_cursor *cur;
+    unsigned char prefix = (unsigned char)field;
+    MDB_val k = { 1, &prefix }, v;
+    int rc = mdb_cursor_open(r->txn, r->s->post, &cur);
+    if (rc)
+        return ERROR_INTERNAL;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= 1 && *(const unsigned char *)k.mv_data == prefix) {
+        int stop = cb(ud, k.mv_data, k.mv_size);
+        if (stop) {
+            mdb_cursor_close(cur);
+            return stop;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ERROR_INTERNAL;
 }
 
 int store_stats(store_reader *r, store_stats_t *st)
@@ -358,398 +399,3 @@ int store_changes(store_reader *r, uint64_t after, store_change_cb cb, void *ud)
     return rc == MDB_NOTFOUND ? 0 : (rc > 0 ? ERROR_INTERNAL : rc);
 }
 
-/* One class's position in a merged time scan. */
-typedef struct {
-    MDB_cursor *cur;
-    unsigned cls;
-    int valid;
-    edtf_time lb;          /* smallest start that can still overlap */
-    edtf_time start;
-    const char *id;
-    size_t idlen;
-    edtf_bounds_t b;
-} store_head;
-
-static int store_key_cmp(edtf_time a, const char *aid, size_t alen,
-                         edtf_time b, const char *bid, size_t blen)
-{
-    if (a != b)
-        return a < b ? -1 : 1;
-    size_t n = alen < blen ? alen : blen;
-    int c = memcmp(aid, bid, n);
-    if (c)
-        return c;
-    return alen < blen ? -1 : alen > blen;
-}
-
-/* Load the entry under the cursor into h, or mark h exhausted when the
- * cursor left the class or the start range. */
-static void store_head_load(store_head *h, int rc, const MDB_val *k, const MDB_val *v,
-                            const store_scan_params *p)
-{
-    h->valid = 0;
-    if (rc || k->mv_size < 9 || v->mv_size != INDEX_TIME_VAL_SIZE)
-        return;
-    unsigned cls;
-    index_time_key_parse(k->mv_data, k->mv_size, &cls, &h->start, &h->id, &h->idlen);
-    if (cls != h->cls || h->start > p->hi || h->start < h->lb)
-        return;
-    index_time_val_parse(v->mv_data, h->start, &h->b);
-    h->valid = 1;
-}
-
-static void store_head_seek(store_head *h, const store_scan_params *p)
-{
-    unsigned char key[INDEX_TIME_KEY_MAX];
-    MDB_val k, v;
-    int rc;
-    if (!p->desc) {
-        if (p->has_after && store_key_cmp(p->after_start, p->after_id, p->after_idlen, h->lb, "", 0) >= 0) {
-            k.mv_size = index_time_key(h->cls, p->after_start, p->after_id, p->after_idlen, key);
-            k.mv_data = key;
-            rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
-            if (rc == 0 && k.mv_size == 9 + p->after_idlen &&
-                memcmp(k.mv_data, key, k.mv_size) == 0)
-                rc = mdb_cursor_get(h->cur, &k, &v, MDB_NEXT);
-        } else {
-            k.mv_size = index_time_key(h->cls, h->lb, "", 0, key);
-            k.mv_data = key;
-            rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
-        }
-    } else {
-        /* Find the first key at or past the upper limit, then step back. */
-        if (p->has_after && store_key_cmp(p->after_start, p->after_id, p->after_idlen,
-                                          p->hi + 1, "", 0) < 0)
-            k.mv_size = index_time_key(h->cls, p->after_start, p->after_id, p->after_idlen, key);
-        else
-            k.mv_size = index_time_key(h->cls, p->hi + 1, "", 0, key);
-        k.mv_data = key;
-        rc = mdb_cursor_get(h->cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0)
-            rc = mdb_cursor_get(h->cur, &k, &v, MDB_PREV);
-        else if (rc == MDB_NOTFOUND)
-            rc = mdb_cursor_get(h->cur, &k, &v, MDB_LAST);
-    }
-    store_head_load(h, rc, &k, &v, p);
-}
-
-static void store_head_next(store_head *h, const store_scan_params *p)
-{
-    MDB_val k, v;
-    int rc = mdb_cursor_get(h->cur, &k, &v, p->desc ? MDB_PREV : MDB_NEXT);
-    store_head_load(h, rc, &k, &v, p);
-}
-
-static int store_passes(const store_head *h, const store_scan_params *p)
-{
-    if (p->within)
-        return edtf_within(&h->b, p->lo, p->hi);
-    return edtf_overlaps(&h->b, p->lo, p->hi);
-}
-
-int store_scan(store_reader *r, const store_scan_params *p, store_scan_cb cb, void *ud)
-{
-    store_head heads[INDEX_CLASSES];
-    unsigned n = 0;
-    int64_t width = p->hi - p->lo + 1;
-
-    for (unsigned c = 0; c < INDEX_CLASSES; c++) {
-        /* Within a window, no event longer than the window can qualify. */
-        if (p->within && index_class_min_span(c) > width)
-            continue;
-        if (!r->cur[c] && mdb_cursor_open(r->txn, r->s->time, &r->cur[c]))
-            return ERROR_INTERNAL;
-        store_head *h = &heads[n++];
-        h->cur = r->cur[c];
-        h->cls = c;
-        if (p->within) {
-            h->lb = p->lo;
-        } else {
-            int64_t span = index_class_span(c);
-            h->lb = span > p->lo - EDTF_TIME_MIN ? EDTF_TIME_MIN : p->lo - span;
-        }
-        store_head_seek(h, p);
-    }
-
-    for (;;) {
-        store_head *best = NULL;
-        for (unsigned i = 0; i < n; i++) {
-            store_head *h = &heads[i];
-            if (!h->valid)
-                continue;
-            if (!best) {
-                best = h;
-                continue;
-            }
-            int cmp = store_key_cmp(h->start, h->id, h->idlen, best->start, best->id, best->idlen);
-            if (p->desc ? cmp > 0 : cmp < 0)
-                best = h;
-        }
-        if (!best)
-            return 0;
-        if (store_passes(best, p)) {
-            int rc = cb(ud, best->id, best->idlen, &best->b);
-            if (rc)
-                return rc < 0 ? rc : 0;
-        }
-        store_head_next(best, p);
-    }
-}
-
-/* ---- writes ---- */
-
-int store_write_begin(store_t *s, store_writer **out, char *err, size_t errlen)
-{
-    store_writer *w = &s->writer;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &w->txn);
-    if (rc)
-        return store_mdb_error(rc, "write transaction", err, errlen);
-    w->job = NULL;
-    w->seq = store_seq(s);
-    w->trimmed = store_trimmed(s);
-    *out = w;
-    return 0;
-}
-
-uint64_t store_write_seq(store_writer *w)
-{
-    return w->seq;
-}
-
-int store_job_begin(store_writer *w, char *err, size_t errlen)
-{
-    int rc = mdb_txn_begin(w->s->env, w->txn, 0, &w->job);
-    if (rc) {
-        w->job = NULL;
-        return store_mdb_error(rc, "nested transaction", err, errlen);
-    }
-    w->job_seq = w->seq;
-    w->job_trimmed = w->trimmed;
-    return 0;
-}
-
-int store_job_end(store_writer *w, int ok, char *err, size_t errlen)
-{
-    int rc = 0;
-    if (!w->job)
-        return 0;
-    if (ok) {
-        /* A failed child commit has already freed the child. */
-        rc = mdb_txn_commit(w->job);
-        if (rc)
-            rc = store_mdb_error(rc, "nested commit", err, errlen);
-    } else {
-        mdb_txn_abort(w->job);
-    }
-    w->job = NULL;
-    if (!ok || rc) {
-        w->seq = w->job_seq;
-        w->trimmed = w->job_trimmed;
-    }
-    return rc;
-}
-
-static MDB_txn *store_wtxn(store_writer *w)
-{
-    return w->job ? w->job : w->txn;
-}
-
-/* Append the change entry of seq: the previous version (in w->prev) and the
- * new record, if any. The caller gets a copy in change_out (when not NULL)
- * to hand to live subscribers after the commit. */
-static int store_log_change(store_writer *w, MDB_txn *txn, uint64_t seq, int op,
-                            const char *id, size_t idlen, int64_t now_ms,
-                            const index_record *rec, buf_t *change_out, char *err, size_t errlen)
-{
-    unsigned char key[8];
-    buf_reset(&w->rec);
-    if (rec) {
-        buf_reserve(&w->rec, INDEX_RECORD_HEADER + rec->body_len);
-        index_record_header(rec, (unsigned char *)w->rec.data);
-        memcpy(w->rec.data + INDEX_RECORD_HEADER, rec->body, rec->body_len);
-        w->rec.len = INDEX_RECORD_HEADER + rec->body_len;
-    }
-    size_t size = index_change_size(idlen, w->prev.len, w->rec.len);
-    index_seq_key(seq, key);
-    MDB_val k = { 8, key }, v = { size, NULL };
-    int rc = mdb_put(txn, w->s->changes, &k, &v, MDB_APPEND | MDB_RESERVE);
-    if (rc)
-        return store_mdb_error(rc, "change log", err, errlen);
-    index_change_write(v.mv_data, op, now_ms, id, idlen, w->prev.data, w->prev.len,
-                       w->rec.data, w->rec.len);
-    if (change_out) {
-        buf_reset(change_out);
-        buf_append(change_out, v.mv_data, size);
-    }
-    return 0;
-}
-
-/* Remove the time-index entry of the stored version of id, if any; *old is
- * filled when there was one. */
-static int store_unindex(store_writer *w, MDB_txn *txn, const char *id, size_t idlen,
-                         index_record *old, int *found, char *err, size_t errlen)
-{
-    MDB_val k = { idlen, (void *)id }, v;
-    int rc = mdb_get(txn, w->s->events, &k, &v);
-    *found = 0;
-    buf_reset(&w->prev);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc)
-        return store_mdb_error(rc, "read event", err, errlen);
-    if (index_record_parse(v.mv_data, v.mv_size, old) < 0) {
-        snprintf(err, errlen, "stored record of '%.*s' is damaged", (int)idlen, id);
-        return ERROR_INTERNAL;
-    }
-    /* Keep what the change log needs of it now: values returned by LMDB are
-     * valid only until the next update. old's body points there too. */
-    index_record_summary(old, &w->prev, &w->scratch);
-    index_record_parse(w->prev.data, w->prev.len, old);
-    *found = 1;
-    unsigned char key[INDEX_TIME_KEY_MAX];
-    MDB_val tk = { index_time_key(index_class_of(&old->bounds), old->bounds.start_lo, id, idlen, key), key };
-    rc = mdb_del(txn, w->s->time, &tk, NULL);
-    if (rc && rc != MDB_NOTFOUND)
-        return store_mdb_error(rc, "time index", err, errlen);
-    return 0;
-}
-
-int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bounds_t *b,
-                    const char *body, size_t body_len, int64_t now_ms, uint64_t *seq,
-                    buf_t *change_out, char *err, size_t errlen)
-{
-    MDB_txn *txn = store_wtxn(w);
-    index_record old, rec;
-    int found, rc;
-
-    if ((rc = store_unindex(w, txn, id, idlen, &old, &found, err, errlen)))
-        return rc;
-    rec.bounds = *b;
-    rec.seq = w->seq + 1;
-    rec.created_ms = found ? old.created_ms : now_ms;
-    rec.updated_ms = now_ms;
-    rec.body = body;
-    rec.body_len = body_len;
-
-    /* MDB_RESERVE lets us build the record in place in the page. */
-    MDB_val k = { idlen, (void *)id }, v = { INDEX_RECORD_HEADER + body_len, NULL };
-    if ((rc = mdb_put(txn, w->s->events, &k, &v, MDB_RESERVE)))
-        return store_mdb_error(rc, "write event", err, errlen);
-    index_record_header(&rec, v.mv_data);
-    memcpy((char *)v.mv_data + INDEX_RECORD_HEADER, body, body_len);
-
-    unsigned char key[INDEX_TIME_KEY_MAX], val[INDEX_TIME_VAL_SIZE];
-    MDB_val tk = { index_time_key(index_class_of(b), b->start_lo, id, idlen, key), key };
-    MDB_val tv = { INDEX_TIME_VAL_SIZE, val };
-    index_time_val(b, val);
-    if ((rc = mdb_put(txn, w->s->time, &tk, &tv, 0)))
-        return store_mdb_error(rc, "time index", err, errlen);
-    if ((rc = store_log_change(w, txn, rec.seq, INDEX_OP_PUT, id, idlen, now_ms, &rec,
-                               change_out, err, errlen)))
-        return rc;
-    w->seq = rec.seq;
-    *seq = rec.seq;
-    return 0;
-}
-
-int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t now_ms,
-                       uint64_t *seq, buf_t *change_out, char *err, size_t errlen)
-{
-    MDB_txn *txn = store_wtxn(w);
-    index_record old;
-    int found, rc;
-
-    if ((rc = store_unindex(w, txn, id, idlen, &old, &found, err, errlen)))
-        return rc;
-    if (!found) {
-        snprintf(err, errlen, "no event with id '%.*s'", (int)idlen, id);
-        return ERROR_NOT_FOUND;
-    }
-    MDB_val k = { idlen, (void *)id };
-    if ((rc = mdb_del(txn, w->s->events, &k, NULL)))
-        return store_mdb_error(rc, "delete event", err, errlen);
-    if ((rc = store_log_change(w, txn, w->seq + 1, INDEX_OP_DELETE, id, idlen, now_ms, NULL,
-                               change_out, err, errlen)))
-        return rc;
-    *seq = ++w->seq;
-    return 0;
-}
-
-int store_write_trim(store_writer *w, uint64_t max_entries, int64_t min_time_ms,
-                     unsigned max_steps, char *err, size_t errlen)
-{
-    MDB_cursor *cur;
-    MDB_stat st;
-    MDB_val k, v;
-    MDB_txn *txn = store_wtxn(w);
-    int rc = mdb_cursor_open(txn, w->s->changes, &cur);
-    if (rc)
-        return store_mdb_error(rc, "change log", err, errlen);
-    if ((rc = mdb_stat(txn, w->s->changes, &st))) {
-        mdb_cursor_close(cur);
-        return store_mdb_error(rc, "change log", err, errlen);
-    }
-    uint64_t entries = st.ms_entries;
-    for (unsigned i = 0; i < max_steps; i++) {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        if (rc || k.mv_size != 8 || v.mv_size < INDEX_CHANGE_HEADER)
-            break;
-        int64_t t;
-        memcpy(&t, (const char *)v.mv_data + 12, 8);
-        int over_count = max_entries && entries > max_entries;
-        int too_old = min_time_ms && t < min_time_ms;
-        if (!over_count && !too_old)
-            break;
-        uint64_t seq = index_seq_key_parse(k.mv_data);
-        if ((rc = mdb_cursor_del(cur, 0))) {
-            mdb_cursor_close(cur);
-            return store_mdb_error(rc, "trim change log", err, errlen);
-        }
-        entries--;
-        w->trimmed = seq;
-    }
-    mdb_cursor_close(cur);
-    return 0;
-}
-
-int store_write_commit(store_writer *w, char *err, size_t errlen)
-{
-    int rc;
-    if (w->trimmed != store_trimmed(w->s)) {
-        MDB_val k = { 7, "trimmed" }, v = { 8, &w->trimmed };
-        if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
-            int code = store_mdb_error(rc, "write trimmed", err, errlen);
-            store_write_abort(w);
-            return code;
-        }
-    }
-    if (w->seq != store_seq(w->s)) {
-        MDB_val k = { 3, "seq" }, v = { 8, &w->seq };
-        if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
-            int code = store_mdb_error(rc, "write seq", err, errlen);
-            store_write_abort(w);
-            return code;
-        }
-    }
-    rc = mdb_txn_commit(w->txn);
-    w->txn = NULL;
-    if (rc)
-        return store_mdb_error(rc, "commit", err, errlen);
-    atomic_store(&w->s->seq, w->seq);
-    atomic_store(&w->s->trimmed, w->trimmed);
-    return 0;
-}
-
-void store_write_abort(store_writer *w)
-{
-    if (w->job) {
-        mdb_txn_abort(w->job);
-        w->job = NULL;
-    }
-    if (w->txn) {
-        mdb_txn_abort(w->txn);
-        w->txn = NULL;
-    }
-    w->seq = store_seq(w->s);
-    w->trimmed = store_trimmed(w->s);
-}

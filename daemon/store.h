@@ -1,8 +1,11 @@
-/* store.h: the event store on LMDB (the only module that includes lmdb.h).
+/* store.h: the event store on LMDB (store*.c are the only files that include
+ * lmdb.h).
  *
- * Databases: "meta" (format version, last seq), "events" (id -> record),
- * "time" (the time index of index.h -> rest of the bounds) and "changes"
- * (seq -> op, time, id). Reads run on the event-loop thread inside a short
+ * Databases: "meta" (format and index versions, last seq, next doc), "ids"
+ * (id -> doc), "events" (doc -> record), "time" (slot -> rest of the bounds),
+ * "post" (term -> slots, the secondary indexes of terms.h) and "changes"
+ * (seq -> change), laid out as index.h describes. Every write updates all of
+ * them in one transaction. Reads run on the event-loop thread inside a short
  * read transaction; writes run on the writer thread, many jobs per
  * transaction, each job in a nested transaction of its own so one failing job
  * does not undo the others. */
@@ -15,7 +18,7 @@
 #include "daemon/index.h"
 #include "proto/buf.h"
 
-#define STORE_FORMAT 1
+#define STORE_FORMAT 2
 
 typedef struct store store_t;
 typedef struct store_reader store_reader;
@@ -40,25 +43,61 @@ void store_read_end(store_reader *r);
 /* store_get: the record of id. Returns 0, ERROR_NOT_FOUND or ERROR_INTERNAL. */
 int store_get(store_reader *r, const char *id, size_t idlen, index_record *rec);
 
-/* A time scan: events that may overlap [lo, hi] (or lie certainly within it),
- * in (start_lo, id) order, ascending or descending, optionally resuming
- * strictly after a cursor position. */
+/* store_get_doc: the record of a doc. Returns 0, ERROR_NOT_FOUND or
+ * ERROR_INTERNAL. */
+int store_get_doc(store_reader *r, uint64_t doc, index_record *rec);
+
+/* store_term_count: how many events have the term (field byte + value): one
+ * B-tree lookup, for the query planner. */
+uint64_t store_term_count(store_reader *r, const char *term, size_t len);
+
+/* store_terms: call cb for every term whose first byte is field, in order
+ * (for top); cb returns 0 to go on, non-zero to stop with that value. */
+typedef int (*store_term_cb)(void *ud, const char *term, size_t len);
+int store_terms(store_reader *r, int field, store_term_cb cb, void *ud);
+
+/* A scan: the events that pass a window (section 5 of PROTOCOL.md: overlap
+ * or within [lo, hi]) in (start_lo, doc) order, ascending or descending,
+ * optionally resuming strictly after a position; read from the time index
+ * (nterms == 0) or from the union of the postings of some terms (each event
+ * once). */
 typedef struct {
     edtf_time lo, hi;
     int within;
     int desc;
     int has_after;
     edtf_time after_start;
-    const char *after_id;
-    size_t after_idlen;
+    uint64_t after_doc;
+    const char *const *terms;
+    const size_t *term_len;
+    unsigned nterms;
 } store_scan_params;
 
-/* Called for each event that passes the window test; returns 0 to go on,
- * 1 to stop, or a negative error code to stop with that code. */
-typedef int (*store_scan_cb)(void *ud, const char *id, size_t idlen, const edtf_bounds_t *b);
+typedef struct {
+    edtf_time start_lo;
+    uint64_t doc;
+    unsigned cls;           /* its span class (index.h) */
+    int has_bounds;         /* b is filled; otherwise store_hit_bounds reads it */
+    edtf_bounds_t b;
+} store_hit;
 
-/* store_scan: returns 0, the callback's negative code, or ERROR_INTERNAL. */
-int store_scan(store_reader *r, const store_scan_params *p, store_scan_cb cb, void *ud);
+typedef struct store_scan store_scan;
+
+/* store_scan_open: start a scan; the reader must stay open until
+ * store_scan_close. Returns 0 or ERROR_INTERNAL. */
+int store_scan_open(store_reader *r, const store_scan_params *p, store_scan **out);
+
+/* store_scan_next: the next event that passes the window. Returns 1 with h
+ * filled, 0 at the end, or ERROR_INTERNAL. */
+int store_scan_next(store_scan *sc, store_hit *h);
+
+/* store_scan_steps: index entries the scan has read so far. */
+uint64_t store_scan_steps(const store_scan *sc);
+
+void store_scan_close(store_scan *sc);
+
+/* store_hit_bounds: fill h->b when the scan did not (one lookup). */
+int store_hit_bounds(store_reader *r, store_hit *h);
 
 /* store_changes: call cb for each change-log entry with seq > after, in
  * order, until it returns non-zero (1 stops, a negative code stops with that

@@ -32,39 +32,41 @@ int main(void)
             bounded = 0;
     ok(bounded, "class spans tile without gaps");
 
-    unsigned char k1[INDEX_TIME_KEY_MAX], k2[INDEX_TIME_KEY_MAX];
-    size_t n1 = index_time_key(0, -5, "a", 1, k1), n2 = index_time_key(0, 3, "a", 1, k2);
-    ok(memcmp(k1, k2, n1 < n2 ? n1 : n2) < 0, "a negative start sorts before a positive one");
-    n1 = index_time_key(0, 3, "a", 1, k1);
-    n2 = index_time_key(0, 3, "b", 1, k2);
-    ok(memcmp(k1, k2, n1) < 0, "equal starts sort by id");
+    unsigned char k1[INDEX_SLOT_SIZE], k2[INDEX_SLOT_SIZE];
+    index_slot(0, -5, 9, k1);
+    index_slot(0, 3, 1, k2);
+    ok(memcmp(k1, k2, INDEX_SLOT_SIZE) < 0, "a negative start sorts before a positive one");
+    index_slot(0, 3, 1, k1);
+    index_slot(0, 3, 256, k2);
+    ok(memcmp(k1, k2, INDEX_SLOT_SIZE) < 0, "equal starts sort by doc, numerically");
+    index_slot(0, 1000, 1, k1);
+    index_slot(1, -1000, 1, k2);
+    ok(memcmp(k1, k2, INDEX_SLOT_SIZE) < 0, "classes sort before starts");
     unsigned cls;
     edtf_time start;
-    const char *id;
-    size_t idlen;
-    n1 = index_time_key(7, EDTF_TIME_MIN, "xyz", 3, k1);
-    index_time_key_parse(k1, n1, &cls, &start, &id, &idlen);
-    ok(cls == 7 && start == EDTF_TIME_MIN && idlen == 3 && memcmp(id, "xyz", 3) == 0,
-       "a time key parses back");
+    uint64_t doc;
+    index_slot(7, EDTF_TIME_MIN, UINT64_MAX, k1);
+    index_slot_parse(k1, &cls, &start, &doc);
+    ok(cls == 7 && start == EDTF_TIME_MIN && doc == UINT64_MAX, "a slot parses back");
 
-    char cur[INDEX_CURSOR_MAX], idbuf[EVENT_ID_MAX + 1];
-    const char *arabic = "حدث-١";
-    size_t clen = index_cursor_encode(-62135596800LL, arabic, strlen(arabic), cur);
+    char cur[INDEX_CURSOR_MAX];
+    size_t clen = index_cursor_encode(-62135596800LL, 123456789012ULL, cur);
     ok(strspn(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == clen,
        "a cursor is URL-safe text");
-    ok(index_cursor_decode(cur, clen, &start, idbuf, &idlen) == 0 && start == -62135596800LL &&
-       idlen == strlen(arabic) && memcmp(idbuf, arabic, idlen) == 0, "a cursor round-trips");
-    ok(index_cursor_decode("not a cursor!", 13, &start, idbuf, &idlen) < 0, "garbage is refused");
-    ok(index_cursor_decode("AQ", 2, &start, idbuf, &idlen) < 0, "a truncated cursor is refused");
-    ok(index_cursor_decode(cur, clen - 1, &start, idbuf, &idlen) < 0 ||
-       idlen != strlen(arabic), "a cursor missing a character does not decode to the same id");
+    ok(index_cursor_decode(cur, clen, &start, &doc) == 0 && start == -62135596800LL &&
+       doc == 123456789012ULL, "a cursor round-trips");
+    ok(index_cursor_decode("not a cursor!", 13, &start, &doc) < 0, "garbage is refused");
+    ok(index_cursor_decode("Ag", 2, &start, &doc) < 0, "a truncated cursor is refused");
+    ok(index_cursor_decode(cur, clen - 1, &start, &doc) < 0, "a cursor missing a character is refused");
 
-    index_record r = { bounds_of(10, 20), 42, 1000, 2000, "\x80", 1 }, back;
-    unsigned char rec[INDEX_RECORD_HEADER + 1];
-    index_record_header(&r, rec);
-    rec[INDEX_RECORD_HEADER] = (char)0x80;
+    index_record r = { bounds_of(10, 20), 42, 1000, 2000, "id-\xd8\xa7", 5, "\x80", 1 }, back;
+    unsigned char rec[INDEX_RECORD_HEADER + 6];
+    is_int(index_record_size(&r), sizeof rec, "a record is header, id and body");
+    index_record_write(&r, rec);
     ok(index_record_parse(rec, sizeof rec, &back) == 0 && back.seq == 42 && back.created_ms == 1000 &&
-       back.updated_ms == 2000 && back.bounds.end_hi == 20 && back.body_len == 1, "a record header round-trips");
+       back.updated_ms == 2000 && back.bounds.end_hi == 20 && back.idlen == 5 &&
+       memcmp(back.id, "id-\xd8\xa7", 5) == 0 && back.body_len == 1 && back.body[0] == (char)0x80,
+       "a record round-trips");
     ok(index_record_parse(rec, sizeof rec - 1, &back) < 0, "a record with a wrong length is refused");
     return done_testing();
 }

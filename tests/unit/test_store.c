@@ -60,34 +60,57 @@ static int del(store_t *s, const char *id, uint64_t *seq)
 
 typedef struct {
     char ids[64][32];
+    uint64_t docs[64];
+    edtf_time starts[64];
     int n;
 } collect_t;
 
-static int on_collect(void *ud, const char *id, size_t idlen, const edtf_bounds_t *b)
+/* Run a scan and collect the ids of its hits (and their docs). */
+static void scan_collect(store_reader *r, const store_scan_params *p, collect_t *c)
 {
-    collect_t *c = ud;
-    (void)b;
-    if (c->n < 64)
-        snprintf(c->ids[c->n++], 32, "%.*s", (int)idlen, id);
-    return 0;
+    store_scan *sc;
+    store_hit h;
+    memset(c, 0, sizeof *c);
+    if (store_scan_open(r, p, &sc) == 0) {
+        while (store_scan_next(sc, &h) == 1) {
+            index_record rec;
+            if (c->n < 64 && store_get_doc(r, h.doc, &rec) == 0) {
+                c->docs[c->n] = h.doc;
+                c->starts[c->n] = h.start_lo;
+                snprintf(c->ids[c->n++], 32, "%.*s", (int)rec.idlen, rec.id);
+            }
+        }
+    }
+    store_scan_close(sc);
 }
 
-static void scan(store_t *s, const char *from, const char *to, int within, int desc, collect_t *c)
+static void scan_terms(store_t *s, const char *from, const char *to, int within, int desc,
+                       const char *const *terms, unsigned nterms, collect_t *c)
 {
     store_reader *r;
     char err[128];
     store_scan_params p;
     edtf_date f, t;
+    size_t lens[8];
     memset(&p, 0, sizeof p);
     edtf_parse(from, strlen(from), &f, err, sizeof err);
     edtf_parse(to, strlen(to), &t, err, sizeof err);
     edtf_window(&f, &t, &p.lo, &p.hi, err, sizeof err);
     p.within = within;
     p.desc = desc;
-    memset(c, 0, sizeof *c);
+    for (unsigned i = 0; i < nterms; i++)
+        lens[i] = strlen(terms[i]);
+    p.terms = terms;
+    p.term_len = lens;
+    p.nterms = nterms;
     store_read_begin(s, &r, err, sizeof err);
-    store_scan(r, &p, on_collect, c);
+    scan_collect(r, &p, c);
     store_read_end(r);
+}
+
+static void scan(store_t *s, const char *from, const char *to, int within, int desc, collect_t *c)
+{
+    scan_terms(s, from, to, within, desc, NULL, 0, c);
 }
 
 static char *joined(const collect_t *c)
@@ -182,23 +205,51 @@ int main(void)
     memset(&p, 0, sizeof p);
     p.lo = day_bounds("2040-01-01", NULL).start_lo;
     p.hi = day_bounds("2040-01-01", NULL).end_hi;
-    p.has_after = 1;
-    p.after_start = p.lo;
-    p.after_id = "p09";
-    p.after_idlen = 3;
-    memset(&c, 0, sizeof c);
     store_read_begin(s, &r, err, sizeof err);
-    store_scan(r, &p, on_collect, &c);
+    scan_collect(r, &p, &c);
+    store_read_end(r);
+    ok(c.n == 20 && strcmp(c.ids[0], "p00") == 0 && strcmp(c.ids[19], "p19") == 0,
+       "equal starts come in the order the ids were first written");
+    p.has_after = 1;
+    p.after_start = c.starts[9];
+    p.after_doc = c.docs[9];
+    store_read_begin(s, &r, err, sizeof err);
+    scan_collect(r, &p, &c);
     store_read_end(r);
     ok(c.n == 10 && strcmp(c.ids[0], "p10") == 0 && strcmp(c.ids[9], "p19") == 0,
        "ascending scan after p09 yields p10..p19");
     p.desc = 1;
-    memset(&c, 0, sizeof c);
     store_read_begin(s, &r, err, sizeof err);
-    store_scan(r, &p, on_collect, &c);
+    scan_collect(r, &p, &c);
     store_read_end(r);
     ok(c.n == 9 && strcmp(c.ids[0], "p08") == 0 && strcmp(c.ids[8], "p00") == 0,
        "descending scan after p09 yields p08..p00");
+    put(s, "p05", "2040-01-01", NULL, &seq);
+    p.desc = 0;
+    p.has_after = 0;
+    store_read_begin(s, &r, err, sizeof err);
+    scan_collect(r, &p, &c);
+    store_read_end(r);
+    ok(c.n == 20 && strcmp(c.ids[5], "p05") == 0, "a replaced event keeps its place among equal starts");
+
+    /* The postings: every event has its kind term ("other" when the body
+     * has none), kept in step with puts and deletes. */
+    const char *kother[] = { "kother" }, *none[] = { "kmeeting" }, *both[] = { "kother", "kother" };
+    scan_terms(s, "2040-01-01", "2040-01-01", 0, 0, kother, 1, &c);
+    is_int(c.n, 20, "a term's postings find every event that has it");
+    scan_terms(s, "2040-01-01", "2040-01-01", 0, 0, none, 1, &c);
+    is_int(c.n, 0, "a term no event has finds nothing");
+    scan_terms(s, "2040-01-01", "2040-01-01", 0, 0, both, 2, &c);
+    is_int(c.n, 20, "a union of terms yields each event once");
+    scan_terms(s, "2014", "2026", 1, 0, kother, 1, &c);
+    is_str(joined(&c), "c-decade,e-approx,d-later,a-day", "postings follow the window and mode");
+    del(s, "p00", &seq);
+    scan_terms(s, "2040-01-01", "2040-01-01", 0, 0, kother, 1, &c);
+    ok(c.n == 19 && strcmp(c.ids[0], "p01") == 0, "a delete removes the event's postings");
+    store_read_begin(s, &r, err, sizeof err);
+    is_int(store_term_count(r, "kother", 6), 24, "a term's count is its number of events");
+    is_int(store_term_count(r, "kvisit", 6), 0, "an unknown term counts 0");
+    store_read_end(r);
 
     /* Persistence and the data-dir lock. */
     store_t *other;
