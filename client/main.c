@@ -234,13 +234,11 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.nargs < cmd->min_args) {
-        rc = cli_usage_error(&ctx, "%s: missing argument (usage: annals %s)",
-                             cmd->name, cmd->synopsis);
+        rc = cli_usage_error(&ctx, "missing argument (usage: annals %s)", cmd->synopsis);
         goto out;
     }
     if (o.nargs > cmd->max_args) {
-        rc = cli_usage_error(&ctx, "%s: unexpected argument '%s'", cmd->name,
-                             o.args[cmd->max_args]);
+        rc = cli_usage_error(&ctx, "unexpected argument '%s'", o.args[cmd->max_args]);
         goto out;
     }
     if ((rc = main_address(&o, &ctx)) != 0 || (rc = main_timeout(&o, &ctx)) != 0)
