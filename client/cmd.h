@@ -16,6 +16,9 @@ extern const cli_command cmd_range_count;
 extern const cli_command cmd_range_export;
 extern const cli_command cmd_import_import;
 extern const cli_command cmd_watch_watch;
+extern const cli_command cmd_query_hist;
+extern const cli_command cmd_query_top;
+extern const cli_command cmd_query_search;
 
 /* cmd_range_list: print the events params selects as range does: a table
  * on a terminal, else JSON lines, paging with the cursor, honouring the
