@@ -37,8 +37,8 @@ static int cmd_query_bad_reply(const char *method, const char *what)
     return CLI_CONN;
 }
 
-/* Whether v is an array of n-pairs [value, count] whose count is a
- * non-negative integer and whose value is a string. */
+/* Whether v is an array of pairs [string, count], each count a
+ * non-negative integer: the buckets of histogram and the top of top. */
 static int cmd_query_pairs(const json_t *v)
 {
     size_t i;
@@ -178,8 +178,8 @@ static int cmd_query_top_run(cli_ctx *ctx, const opts_result *o)
         char *end;
         errno = 0;
         unsigned long n = strtoul(lim, &end, 10);
-        if (!*lim || *end || errno || lim[0] == '-' || lim[0] == '+' || n < 1 ||
-            n > CMD_QUERY_TOP_MAX)
+        /* strtoul would take a sign or leading blanks: only digits here. */
+        if (lim[0] < '0' || lim[0] > '9' || *end || errno || n < 1 || n > CMD_QUERY_TOP_MAX)
             return cli_usage_error(ctx, "--limit must be an integer from 1 to %d, not '%s'",
                                    CMD_QUERY_TOP_MAX, lim);
     }
