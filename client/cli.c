@@ -23,7 +23,10 @@ void cli_error(const char *fmt, ...)
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
-    fputs("annals: ", stderr);
+    if (ctx && ctx->name)
+        fprintf(stderr, "annals %s: ", ctx->name);
+    else
+        fputs("annals: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -44,8 +44,8 @@ typedef struct cli_command {
 /* cli_error: print "annals: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* cli_usage_error: print the message and a hint to see COMMAND --help;
- * returns CLI_USAGE. */
+/* cli_usage_error: print "annals COMMAND: <message>" (just "annals: " when
+ * ctx names no command) and a hint to see COMMAND --help; returns CLI_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

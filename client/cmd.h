@@ -16,20 +16,15 @@ extern const cli_command cmd_range_count;
 extern const cli_command cmd_range_export;
 extern const cli_command cmd_import_import;
 extern const cli_command cmd_watch_watch;
+extern const cli_command cmd_query_hist;
+extern const cli_command cmd_query_top;
+extern const cli_command cmd_query_search;
 
-/* cmd_range_params: add to params the filter of range, count and watch:
- * from and to (the positional FROM and TO) and the --mode, --kind, --country
- * and --tag options (a string when given once, an array when repeated).
- * Returns 0, or CLI_USAGE after reporting. Dates go to the server as given:
- * it is the one that knows EDTF. */
-int cmd_range_params(cli_ctx *ctx, const opts_result *o, json_t *params);
-
-/* The options cmd_range_params reads, for a command's help text. */
-#define CMD_RANGE_FILTER_HELP \
-    "  --mode overlap|within  overlap (default): events that may meet the window;\n" \
-    "                         within: events certainly inside it\n" \
-    "  --kind KIND            only this kind (repeat for any of several)\n" \
-    "  --country CC           only events involving this country (repeatable)\n" \
-    "  --tag TAG              only events with this tag (repeatable)\n"
+/* cmd_range_list: print the events params selects as range does: a table
+ * on a terminal, else JSON lines, paging with the cursor, honouring the
+ * --limit and --order options of o (which the caller's opts_spec must
+ * list). params is the caller's; the paging keys are set in it. Returns 0 or
+ * an exit code, after reporting. */
+int cmd_range_list(cli_ctx *ctx, const opts_result *o, json_t *params);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "client/cmd.h"
+#include "client/filter_opts.h"
 #include "client/render.h"
 #include "proto/buf.h"
 #include "proto/xalloc.h"
@@ -14,47 +15,15 @@
 #define CMD_RANGE_PAGE 1000   /* events asked for per request */
 
 static const opts_spec cmd_range_filter_opts[] = {
-    { "mode", 0, 1 }, { "kind", 0, 1 }, { "country", 0, 1 }, { "tag", 0, 1 },
+    FILTER_OPTS_SPEC, FILTER_OPTS_Q_SPEC,
     { NULL, 0, 0 }
 };
 
 static const opts_spec cmd_range_range_opts[] = {
-    { "mode", 0, 1 }, { "kind", 0, 1 }, { "country", 0, 1 }, { "tag", 0, 1 },
+    FILTER_OPTS_SPEC, FILTER_OPTS_Q_SPEC,
     { "limit", 0, 1 }, { "order", 0, 1 },
     { NULL, 0, 0 }
 };
-
-/* A filter option: a string when given once, an array when repeated. */
-static void cmd_range_multi(const opts_result *o, const char *name, json_t *params)
-{
-    size_t n = opts_count(o, name);
-    if (n == 1) {
-        json_object_set_new(params, name, json_string(opts_value(o, name)));
-    } else if (n > 1) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(a, json_string(opts_nth(o, name, i)));
-        json_object_set_new(params, name, a);
-    }
-}
-
-int cmd_range_params(cli_ctx *ctx, const opts_result *o, json_t *params)
-{
-    const char *mode = opts_value(o, "mode");
-    if (o->nargs > 0)
-        json_object_set_new(params, "from", json_string(o->args[0]));
-    if (o->nargs > 1)
-        json_object_set_new(params, "to", json_string(o->args[1]));
-    if (mode) {
-        if (strcmp(mode, "overlap") != 0 && strcmp(mode, "within") != 0)
-            return cli_usage_error(ctx, "--mode must be overlap or within, not '%s'", mode);
-        json_object_set_new(params, "mode", json_string(mode));
-    }
-    cmd_range_multi(o, "kind", params);
-    cmd_range_multi(o, "country", params);
-    cmd_range_multi(o, "tag", params);
-    return 0;
-}
 
 /* One page of events. Returns 0 with *events (a new reference to an array)
  * and *next (a copy, or NULL at the end), or an exit code. */
@@ -148,45 +117,44 @@ static int cmd_range_walk(cli_ctx *ctx, json_t *params, size_t want, render_tabl
     return rc;
 }
 
-static int cmd_range_range_run(cli_ctx *ctx, const opts_result *o)
+int cmd_range_list(cli_ctx *ctx, const opts_result *o, json_t *params)
 {
     const char *order = opts_value(o, "order");
     const char *lim = opts_value(o, "limit");
     size_t want = 0;
-    json_t *params = json_object();
-    int rc = cmd_range_params(ctx, o, params);
-    if (rc)
-        goto out;
+    int rc;
     if (order) {
-        if (strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0) {
-            rc = cli_usage_error(ctx, "--order must be asc or desc, not '%s'", order);
-            goto out;
-        }
+        if (strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+            return cli_usage_error(ctx, "--order must be asc or desc, not '%s'", order);
         json_object_set_new(params, "order", json_string(order));
     }
     if (lim) {
         char *end;
         errno = 0;
         unsigned long long n = strtoull(lim, &end, 10);
-        if (!*lim || *end || errno || n == 0 || lim[0] == '-') {
-            rc = cli_usage_error(ctx, "--limit must be a positive integer, not '%s'", lim);
-            goto out;
-        }
+        if (!*lim || *end || errno || n == 0 || lim[0] == '-')
+            return cli_usage_error(ctx, "--limit must be a positive integer, not '%s'", lim);
         want = (size_t)n;
     }
-    if (ctx->json) {
-        rc = cmd_range_walk(ctx, params, want, NULL);
-    } else {
-        render_table *t = render_table_new(cmd_range_cols,
-                                           sizeof cmd_range_cols / sizeof cmd_range_cols[0]);
-        rc = cmd_range_walk(ctx, params, want, t);
-        if (rc == 0) {
-            render_table_print(t, stdout, render_terminal_width(STDOUT_FILENO));
-            rc = cli_flush_stdout();
-        }
-        render_table_free(t);
+    if (ctx->json)
+        return cmd_range_walk(ctx, params, want, NULL);
+    render_table *t = render_table_new(cmd_range_cols,
+                                       sizeof cmd_range_cols / sizeof cmd_range_cols[0]);
+    rc = cmd_range_walk(ctx, params, want, t);
+    if (rc == 0) {
+        render_table_print(t, stdout, render_terminal_width(STDOUT_FILENO));
+        rc = cli_flush_stdout();
     }
-out:
+    render_table_free(t);
+    return rc;
+}
+
+static int cmd_range_range_run(cli_ctx *ctx, const opts_result *o)
+{
+    json_t *params = json_object();
+    int rc = filter_opts_params(ctx, o, 0, params);
+    if (rc == 0)
+        rc = cmd_range_list(ctx, o, params);
     json_decref(params);
     return rc;
 }
@@ -194,7 +162,7 @@ out:
 static int cmd_range_count_run(cli_ctx *ctx, const opts_result *o)
 {
     json_t *params = json_object(), *res;
-    int rc = cmd_range_params(ctx, o, params);
+    int rc = filter_opts_params(ctx, o, 0, params);
     if (rc == 0)
         rc = cli_call(ctx, "count", params, &res);
     json_decref(params);
@@ -212,7 +180,7 @@ static int cmd_range_count_run(cli_ctx *ctx, const opts_result *o)
 static int cmd_range_export_run(cli_ctx *ctx, const opts_result *o)
 {
     json_t *params = json_object();
-    int rc = cmd_range_params(ctx, o, params);
+    int rc = filter_opts_params(ctx, o, 0, params);
     if (rc == 0)
         rc = cmd_range_walk(ctx, params, 0, NULL);
     json_decref(params);
@@ -227,7 +195,8 @@ const cli_command cmd_range_range = {
     "possible), ID and TITLE; otherwise one JSON event per line, as returned.\n"
     "\n"
     "Options:\n"
-    CMD_RANGE_FILTER_HELP
+    FILTER_OPTS_HELP
+    FILTER_OPTS_Q_HELP
     "  --limit N              print at most N events (default: all of them)\n"
     "  --order asc|desc       by earliest possible start (default asc)\n",
     cmd_range_range_opts, 0, 2, cmd_range_range_run
@@ -238,7 +207,8 @@ const cli_command cmd_range_count = {
     "Print how many events range would list (JSON: {\"count\":N}).\n"
     "\n"
     "Options:\n"
-    CMD_RANGE_FILTER_HELP,
+    FILTER_OPTS_HELP
+    FILTER_OPTS_Q_HELP,
     cmd_range_filter_opts, 0, 2, cmd_range_count_run
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client/cmd.h"
+#include "client/filter_opts.h"
 #include "client/jsonmp.h"
 #include "client/render.h"
 #include "proto/buf.h"
@@ -688,7 +689,7 @@ static int cmd_watch_run(cli_ctx *ctx, const opts_result *o)
     st.resume = opts_value(o, "resume");
     st.heartbeats = opts_count(o, "heartbeats") > 0;
     st.filter = json_object();
-    if ((rc = cmd_range_params(ctx, o, st.filter)) != 0)
+    if ((rc = filter_opts_params(ctx, o, 0, st.filter)) != 0)
         goto out;
     if (since && cmd_watch_parse_seq(since, &st.last) < 0) {
         rc = cli_usage_error(ctx, "--since must be a seq (a decimal number), not '%s'", since);
@@ -731,7 +732,7 @@ out:
 
 static const opts_spec cmd_watch_opts[] = {
     { "since", 0, 1 }, { "resume", 0, 1 }, { "heartbeats", 0, 0 },
-    { "mode", 0, 1 }, { "kind", 0, 1 }, { "country", 0, 1 }, { "tag", 0, 1 },
+    FILTER_OPTS_SPEC, FILTER_OPTS_Q_SPEC,
     { NULL, 0, 0 }
 };
 
@@ -761,7 +762,8 @@ const cli_command cmd_watch_watch = {
     "  --heartbeats           also print the server's heartbeats, sent when there\n"
     "                         is nothing to say (JSON: {\"seq\":N,\"op\":\"heartbeat\"}):\n"
     "                         every change up to N was printed or filtered out\n"
-    CMD_RANGE_FILTER_HELP
+    FILTER_OPTS_HELP
+    FILTER_OPTS_Q_HELP
     "\n"
     "The resume file holds one decimal seq: the last change printed, or the\n"
     "last heartbeat; it never names a change that was not printed. It is\n"

@@ -17,8 +17,8 @@
 static const cli_command *const main_commands[] = {
     &cmd_server_ping, &cmd_server_hello, &cmd_server_stats,
     &cmd_event_put, &cmd_event_get, &cmd_event_delete,
-    &cmd_range_range, &cmd_range_count, &cmd_import_import, &cmd_range_export,
-    &cmd_watch_watch,
+    &cmd_range_range, &cmd_range_count, &cmd_query_search, &cmd_query_hist, &cmd_query_top,
+    &cmd_import_import, &cmd_range_export, &cmd_watch_watch,
     NULL
 };
 
@@ -63,8 +63,8 @@ static void main_help(FILE *out)
           "\n"
           "Commands:\n", out);
     for (const cli_command *const *c = main_commands; *c; c++)
-        fprintf(out, "  %-34s %s\n", (*c)->synopsis, (*c)->summary);
-    fprintf(out, "  %-34s %s\n\n", "help [COMMAND]", "show help for a command");
+        fprintf(out, "  %-35s %s\n", (*c)->synopsis, (*c)->summary);
+    fprintf(out, "  %-35s %s\n\n", "help [COMMAND]", "show help for a command");
     fputs(main_global_help, out);
 }
 
@@ -234,13 +234,11 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.nargs < cmd->min_args) {
-        rc = cli_usage_error(&ctx, "%s: missing argument (usage: annals %s)",
-                             cmd->name, cmd->synopsis);
+        rc = cli_usage_error(&ctx, "missing argument (usage: annals %s)", cmd->synopsis);
         goto out;
     }
     if (o.nargs > cmd->max_args) {
-        rc = cli_usage_error(&ctx, "%s: unexpected argument '%s'", cmd->name,
-                             o.args[cmd->max_args]);
+        rc = cli_usage_error(&ctx, "unexpected argument '%s'", o.args[cmd->max_args]);
         goto out;
     }
     if ((rc = main_address(&o, &ctx)) != 0 || (rc = main_timeout(&o, &ctx)) != 0)

@@ -161,6 +161,11 @@ void render_table_print(const render_table *t, FILE *out, size_t width)
 
 size_t render_terminal_width(int fd)
 {
+    return render_terminal_width_or(fd, 100);
+}
+
+size_t render_terminal_width_or(int fd, size_t fallback)
+{
     struct winsize ws;
     if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
@@ -171,7 +176,7 @@ size_t render_terminal_width(int fd)
         if (*end == '\0' && n > 0 && n < 100000)
             return (size_t)n;
     }
-    return 100;
+    return fallback;
 }
 
 /* Print a string value; continuation lines are indented to the value column. */

@@ -50,6 +50,9 @@ void render_table_print(const render_table *t, FILE *out, size_t width);
  * $COLUMNS, else 100. */
 size_t render_terminal_width(int fd);
 
+/* render_terminal_width_or: the same, with fallback instead of 100. */
+size_t render_terminal_width_or(int fd, size_t fallback);
+
 /* render_fit: s made exactly cols display columns wide: truncated with "…"
  * when wider, then padded with spaces when pad is set. The caller frees the
  * result. */

@@ -206,6 +206,7 @@ static void test_terminal_width(void)
     is_int(render_terminal_width(fds[1]), 100, "an unreadable $COLUMNS: 100");
     unsetenv("COLUMNS");
     is_int(render_terminal_width(fds[1]), 100, "no terminal, no $COLUMNS: 100");
+    is_int(render_terminal_width_or(fds[1], 80), 80, "... or the fallback asked for");
     close(fds[0]);
     close(fds[1]);
 }
