@@ -36,24 +36,6 @@ static const char *const bench_tags[] = {
     "agriculture", "health", "education", "climate", "fisheries",
 };
 
-void bench_rng_seed(bench_rng *r, uint64_t seed)
-{
-    r->state = seed;
-}
-
-uint64_t bench_rng_next(bench_rng *r)
-{
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-uint32_t bench_rng_below(bench_rng *r, uint32_t n)
-{
-    return (uint32_t)(bench_rng_next(r) % n);
-}
-
 /* Append random words to b until it holds about target bytes; a sentence
  * ends every eight to fourteen words when sentences is set. */
 static void bench_gen_text(bench_rng *r, buf_t *b, size_t target, int sentences)

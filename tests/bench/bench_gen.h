@@ -8,16 +8,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 
-typedef struct {
-    uint64_t state;
-} bench_rng;
-
-/* bench_rng_seed / bench_rng_next: splitmix64. */
-void bench_rng_seed(bench_rng *r, uint64_t seed);
-uint64_t bench_rng_next(bench_rng *r);
-
-/* bench_rng_below: a number in [0, n). */
-uint32_t bench_rng_below(bench_rng *r, uint32_t n);
+#include "tests/bench/bench_rng.h"
 
 /* bench_gen_event: pack the next event (a map, without id: the server
  * generates one) with pk. */
