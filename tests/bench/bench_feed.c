@@ -687,7 +687,7 @@ int bench_feed_run(const bench_opts *o)
         char err[512];
         memset(&d, 0, sizeof d);
         if (o->annalsd) {
-            if (bench_annalsd_start(&d, o->annalsd, err, sizeof err) < 0) {
+            if (bench_annalsd_start(&d, o->annalsd, NULL, err, sizeof err) < 0) {
                 fprintf(stderr, "bench: %s\n", err);
                 failed = 1;
                 break;
