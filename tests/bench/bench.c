@@ -43,6 +43,30 @@ int bench_sleep_ms(int64_t ms)
     return 1;
 }
 
+static int bench_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void bench_sort_i64(int64_t *v, size_t n)
+{
+    if (n)
+        qsort(v, n, sizeof *v, bench_cmp_i64);
+}
+
+int64_t bench_percentile(const int64_t *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = (size_t)(p * (double)n + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return v[rank - 1];
+}
+
 static void bench_usage(FILE *f)
 {
     fprintf(f,

@@ -6,6 +6,7 @@
 #define ANNALS_BENCH_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tests/bench/bench_conn.h"
@@ -34,6 +35,13 @@ int64_t bench_now_ns(void);
 
 /* bench_sleep_ms: sleep, returning early (1) once bench_interrupted is set. */
 int bench_sleep_ms(int64_t ms);
+
+/* bench_sort_i64: sort v ascending. */
+void bench_sort_i64(int64_t *v, size_t n);
+
+/* bench_percentile: the nearest-rank percentile p (0..1) of v, sorted
+ * ascending; 0 when n is 0. */
+int64_t bench_percentile(const int64_t *v, size_t n, double p);
 
 /* A workload: runs every opts->subscribers value (or whatever its own
  * parameters are), prints its table to stdout and its diagnostics to
