@@ -121,6 +121,11 @@ uint32_t bench_conn_begin(bench_conn *c, const char *method, msgpack_packer *pk)
     return id;
 }
 
+size_t bench_conn_pending(const bench_conn *c)
+{
+    return c->out.len;
+}
+
 int bench_conn_send(bench_conn *c, char *err, size_t errlen)
 {
     size_t off = 0;

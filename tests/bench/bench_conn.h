@@ -32,6 +32,9 @@ void bench_conn_close(bench_conn *c);
  * array) with pk, which bench_conn_begin initialises. */
 uint32_t bench_conn_begin(bench_conn *c, const char *method, msgpack_packer *pk);
 
+/* bench_conn_pending: the bytes buffered and not yet sent. */
+size_t bench_conn_pending(const bench_conn *c);
+
 /* bench_conn_send: write everything buffered (blocking). 0 or -1. */
 int bench_conn_send(bench_conn *c, char *err, size_t errlen);
 
