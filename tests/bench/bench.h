@@ -14,13 +14,19 @@
 #define BENCH_MAX_RUNS 8
 
 typedef struct {
-    const char *workload;      /* "feed" */
+    const char *workload;      /* "feed" or "query" */
     bench_addr addr;           /* where to connect when no server is started */
     const char *annalsd;       /* start a fresh annalsd from this binary per run */
-    double duration;           /* seconds of writing */
-    unsigned writers;
-    unsigned subscribers[BENCH_MAX_RUNS];  /* one run per value */
+    double duration;           /* seconds of one run (feed: of writing) */
+    unsigned writers;          /* feed */
+    unsigned subscribers[BENCH_MAX_RUNS];  /* feed: one run per value */
     unsigned nruns;
+    uint64_t query_n[BENCH_MAX_RUNS];      /* query: database sizes, ascending */
+    unsigned nquery_n;
+    unsigned concurrency[BENCH_MAX_RUNS];  /* query: connections per run */
+    unsigned nconcurrency;
+    const char *queries;       /* query: workloads to run ("range_f,count_f"); NULL: all */
+    unsigned loaders;          /* query: connections that load the events */
     uint64_t seed;
     int smoke;
     int verbose;
@@ -50,6 +56,8 @@ typedef struct {
     const char *name;
     const char *what;
     int (*run)(const bench_opts *o);
+    double duration;           /* default of --duration */
+    double smoke_duration;     /* its default under --smoke */
 } bench_workload;
 
 #endif
