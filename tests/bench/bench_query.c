@@ -166,7 +166,8 @@ static void query_run_once(const bench_opts *o, const bench_addr *addr, const be
     int64_t *lat = xmalloc((nlat ? nlat : 1) * sizeof *lat);
     nlat = 0;
     for (unsigned i = 0; i < conc; i++) {
-        memcpy(lat + nlat, t[i].lat, t[i].nlat * sizeof *lat);
+        if (t[i].nlat)          /* lat is NULL when every reply was an error */
+            memcpy(lat + nlat, t[i].lat, t[i].nlat * sizeof *lat);
         nlat += t[i].nlat;
         r->ok += t[i].ok;
         r->errors += t[i].errors;
