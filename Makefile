@@ -4,7 +4,9 @@
 #   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
 #   make test           build and run every test (unit binaries and integration scripts via prove)
 #   make test SANITIZE=address,undefined
-#   make bench          build and run the feed benchmark (tests/bench)
+#   make bench          build and run the benchmarks (tests/bench): feed, then query
+#   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
+#   make bench BENCH_QUICK=1             query at N=20000,100000, shorter runs
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -114,21 +116,44 @@ unit: $(UNIT_BIN)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
+BENCH ?= feed query
 BENCH_DURATION ?= 5
+BENCH_QUERY_N ?= 100000 1000000
+BENCH_QUERY_DURATION ?= 3
+BENCH_QUERIES ?=
+ifneq ($(BENCH_QUICK),)
+BENCH_DURATION := 2
+BENCH_QUERY_N := 20000 100000
+BENCH_QUERY_DURATION := 1
+endif
 
 $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(BENCH_LIBS)
 
-# make bench: the feed workload with 1 and then 10 subscribers, each run on a
-# fresh annalsd that the benchmark starts under a private directory and
-# removes; the trap removes that directory also should the benchmark crash.
+# make bench: the workloads named in BENCH, in order, each run on a fresh
+# annalsd that the benchmark starts under a private directory and removes;
+# the trap removes that directory also should the benchmark crash. feed: 1
+# and then 10 subscribers. query: load BENCH_QUERY_N events in stages and
+# run every query workload (BENCH_QUERIES: only these) at 1 and 8
+# connections, BENCH_QUERY_DURATION seconds each. All of them run even if
+# one fails; the exit status says whether any did.
 .PHONY: bench
 bench: all $(BUILD)/bench/bench
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
 	trap 'rm -rf "$$tmp"' EXIT; \
-	TMPDIR="$$tmp" $(BUILD)/bench/bench --annalsd $(BUILD)/annalsd --workload feed \
-	  --duration $(BENCH_DURATION) --writers 4 --subscribers 1,10
+	rc=0; \
+	for w in $(BENCH); do \
+	  case $$w in \
+	  feed) TMPDIR="$$tmp" $(BUILD)/bench/bench --annalsd $(BUILD)/annalsd --workload feed \
+	          --duration $(BENCH_DURATION) --writers 4 --subscribers 1,10 || rc=1 ;; \
+	  query) TMPDIR="$$tmp" $(BUILD)/bench/bench --annalsd $(BUILD)/annalsd --workload query \
+	          --query-n "$(BENCH_QUERY_N)" --duration $(BENCH_QUERY_DURATION) --concurrency 1,8 \
+	          $(if $(strip $(BENCH_QUERIES)),--queries "$(BENCH_QUERIES)") || rc=1 ;; \
+	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query)" >&2; rc=2 ;; \
+	  esac; \
+	done; \
+	exit $$rc
 
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.

@@ -12,12 +12,15 @@
 
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_feed.h"
+#include "tests/bench/bench_query.h"
 
 atomic_int bench_interrupted;
 
 /* Add workloads here; `--workload NAME` picks one. */
 static const bench_workload bench_workloads[] = {
-    { "feed", "annalsd change feed: writers put, subscribers follow live", bench_feed_run },
+    { "feed", "annalsd change feed: writers put, subscribers follow live", bench_feed_run, 5, 1 },
+    { "query", "load N events, then range/count/histogram/top/search queries at each\n"
+               "                                 concurrency, for each N", bench_query_run, 3, 0.2 },
 };
 #define BENCH_NWORKLOADS (sizeof bench_workloads / sizeof bench_workloads[0])
 
@@ -43,6 +46,30 @@ int bench_sleep_ms(int64_t ms)
     return 1;
 }
 
+static int bench_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void bench_sort_i64(int64_t *v, size_t n)
+{
+    if (n)
+        qsort(v, n, sizeof *v, bench_cmp_i64);
+}
+
+int64_t bench_percentile(const int64_t *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = (size_t)(p * (double)n + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return v[rank - 1];
+}
+
 static void bench_usage(FILE *f)
 {
     fprintf(f,
@@ -61,18 +88,32 @@ static void bench_usage(FILE *f)
     for (size_t i = 0; i < BENCH_NWORKLOADS; i++)
         fprintf(f, "                          %-6s %s\n", bench_workloads[i].name, bench_workloads[i].what);
     fprintf(f,
-        "  --duration SECONDS    how long the writers write (default 5)\n"
-        "  --writers N           writer connections (default 4)\n"
-        "  --subscribers N[,N]   subscriber connections; a list runs once per value\n"
-        "                        (default 1)\n"
-        "  --seed N              seed of the event generator (default 1)\n"
-        "  --smoke               a tiny run: 1 s, 1 writer, 2 subscribers (flags given\n"
-        "                        explicitly still win)\n"
+        "  --duration SECONDS    feed: how long the writers write (default 5);\n"
+        "                        query: how long each query workload runs at each\n"
+        "                        concurrency (default 3)\n"
+        "  --seed N              seed of the event and query generators (default 1)\n"
+        "  --smoke               a tiny run (flags given explicitly still win): feed 1 s,\n"
+        "                        1 writer, 2 subscribers; query N 300,1500, 0.2 s each\n"
         "  --verbose             say what is being run\n"
         "  --help                print this help\n"
         "\n"
+        "Feed:\n"
+        "  --writers N           writer connections (default 4)\n"
+        "  --subscribers N[,N]   subscriber connections; a list runs once per value\n"
+        "                        (default 1)\n"
+        "\n"
+        "Query (the target must hold no events: the workload loads its own):\n"
+        "  --query-n N[,N]       database sizes: load up to each N in turn (ascending)\n"
+        "                        and run every query workload there (default\n"
+        "                        100000,1000000; spaces also separate)\n"
+        "  --concurrency C[,C]   connections, one request in flight each (default 1,8)\n"
+        "  --queries NAME[,NAME] only these query workloads (default all; --queries help\n"
+        "                        lists them)\n"
+        "  --loaders N           connections that load the events with put_many\n"
+        "                        (default 4)\n"
+        "\n"
         "Exit status: 0 when every run passed its checks, 1 when one failed (e.g. a\n"
-        "subscriber missed a change), 2 on a usage error.\n");
+        "subscriber missed a change, a query got an error reply), 2 on a usage error.\n");
 }
 
 static int bench_parse_uint(const char *flag, const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -88,23 +129,49 @@ static int bench_parse_uint(const char *flag, const char *s, unsigned lo, unsign
     return 0;
 }
 
-static int bench_parse_subscribers(const char *s, bench_opts *o)
+/* Parse a list of numbers in [lo, hi] separated by commas or spaces into
+ * out (at most BENCH_MAX_RUNS). Returns the count, or -1 after a message. */
+static int bench_parse_list(const char *flag, const char *s, unsigned lo, unsigned hi,
+                            unsigned *out)
 {
     char copy[256];
+    int n = 0;
     snprintf(copy, sizeof copy, "%s", s);
-    o->nruns = 0;
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (o->nruns == BENCH_MAX_RUNS) {
-            fprintf(stderr, "bench: --subscribers: at most %d values (see --help)\n", BENCH_MAX_RUNS);
+    for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (n == BENCH_MAX_RUNS) {
+            fprintf(stderr, "bench: %s: at most %d values (see --help)\n", flag, BENCH_MAX_RUNS);
             return -1;
         }
-        if (bench_parse_uint("--subscribers", tok, 1, 1000, &o->subscribers[o->nruns]) < 0)
+        if (bench_parse_uint(flag, tok, lo, hi, &out[n]) < 0)
             return -1;
-        o->nruns++;
+        n++;
     }
-    if (o->nruns == 0) {
-        fprintf(stderr, "bench: --subscribers: no value\n");
+    if (n == 0) {
+        fprintf(stderr, "bench: %s: no value\n", flag);
         return -1;
+    }
+    return n;
+}
+
+/* --query-n: sizes ascending, each once, since each N loads on top of the
+ * one before. */
+static int bench_parse_query_n(const char *s, bench_opts *o)
+{
+    unsigned v[BENCH_MAX_RUNS];
+    int n = bench_parse_list("--query-n", s, 1, 100000000, v);
+    if (n < 0)
+        return -1;
+    o->nquery_n = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned least = 0;
+        int found = 0;
+        for (int j = 0; j < n; j++)
+            if ((o->nquery_n == 0 || v[j] > o->query_n[o->nquery_n - 1]) && (!found || v[j] < least)) {
+                least = v[j];
+                found = 1;
+            }
+        if (found)
+            o->query_n[o->nquery_n++] = least;
     }
     return 0;
 }
@@ -112,13 +179,19 @@ static int bench_parse_subscribers(const char *s, bench_opts *o)
 /* Parse argv into o. Returns 0, 1 for --help, or -1 on a usage error. */
 static int bench_parse(int argc, char **argv, bench_opts *o)
 {
-    int given_duration = 0, given_writers = 0, given_subs = 0;
+    int given_writers = 0, given_subs = 0, given_n = 0;
     memset(o, 0, sizeof *o);
     o->workload = "feed";
-    o->duration = 5;
     o->writers = 4;
     o->subscribers[0] = 1;
     o->nruns = 1;
+    o->query_n[0] = 100000;
+    o->query_n[1] = 1000000;
+    o->nquery_n = 2;
+    o->concurrency[0] = 1;
+    o->concurrency[1] = 8;
+    o->nconcurrency = 2;
+    o->loaders = 4;
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -154,15 +227,30 @@ static int bench_parse(int argc, char **argv, bench_opts *o)
                 fprintf(stderr, "bench: --duration: '%s' is not a number of seconds (0-3600)\n", v);
                 return -1;
             }
-            given_duration = 1;
         } else if (strcmp(a, "--writers") == 0) {
             if (bench_parse_uint(a, v, 1, 256, &o->writers) < 0)
                 return -1;
             given_writers = 1;
         } else if (strcmp(a, "--subscribers") == 0) {
-            if (bench_parse_subscribers(v, o) < 0)
+            int n = bench_parse_list(a, v, 1, 1000, o->subscribers);
+            if (n < 0)
                 return -1;
+            o->nruns = (unsigned)n;
             given_subs = 1;
+        } else if (strcmp(a, "--query-n") == 0) {
+            if (bench_parse_query_n(v, o) < 0)
+                return -1;
+            given_n = 1;
+        } else if (strcmp(a, "--concurrency") == 0) {
+            int n = bench_parse_list(a, v, 1, 256, o->concurrency);
+            if (n < 0)
+                return -1;
+            o->nconcurrency = (unsigned)n;
+        } else if (strcmp(a, "--queries") == 0) {
+            o->queries = v;
+        } else if (strcmp(a, "--loaders") == 0) {
+            if (bench_parse_uint(a, v, 1, 64, &o->loaders) < 0)
+                return -1;
         } else if (strcmp(a, "--seed") == 0) {
             unsigned seed;
             if (bench_parse_uint(a, v, 0, 0xffffffffu, &seed) < 0)
@@ -174,8 +262,11 @@ static int bench_parse(int argc, char **argv, bench_opts *o)
         }
     }
     if (o->smoke) {
-        if (!given_duration)
-            o->duration = 1;
+        if (!given_n) {
+            o->query_n[0] = 300;
+            o->query_n[1] = 1500;
+            o->nquery_n = 2;
+        }
         if (!given_writers)
             o->writers = 1;
         if (!given_subs) {
@@ -184,6 +275,8 @@ static int bench_parse(int argc, char **argv, bench_opts *o)
         }
     }
     int targets = !!o->annalsd + !!o->addr.socket_path + !!(o->addr.host || o->addr.port);
+    if (o->queries && strcmp(o->queries, "help") == 0)
+        return 0;   /* only lists the query workloads */
     if (targets != 1) {
         fprintf(stderr, "bench: give exactly one target: --annalsd PATH, --socket PATH, "
                         "or --host/--port (see --help)\n");
@@ -235,6 +328,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: unknown workload '%s' (see --help)\n", o.workload);
         return 2;
     }
+    if (o.duration == 0)
+        o.duration = o.smoke ? w->smoke_duration : w->duration;
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -246,5 +341,5 @@ int main(int argc, char **argv)
     }
     pthread_detach(sig_thread);
     rc = w->run(&o);
-    return rc ? 1 : 0;
+    return rc == 2 ? 2 : rc ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "tests/bench/bench_annalsd.h"
 
 #define BENCH_ANNALSD_WAIT_MS 10000
+#define BENCH_ANNALSD_MAX_EXTRA 16
 
 static int bench_annalsd_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -69,9 +70,12 @@ static int bench_annalsd_answers(const char *path)
     return ok;
 }
 
-static void bench_annalsd_child(const bench_annalsd *d, const char *bin, pid_t parent)
+static void bench_annalsd_child(const bench_annalsd *d, const char *bin, const char *const *extra,
+                                pid_t parent)
 {
     char data[300];
+    const char *argv[10 + BENCH_ANNALSD_MAX_EXTRA + 1];
+    size_t n = 0;
     sigset_t none;
     /* Die with the benchmark, even if it crashes; keep the terminal's ^C
      * for the benchmark, which then stops the daemon in order. */
@@ -86,13 +90,25 @@ static void bench_annalsd_child(const bench_annalsd *d, const char *bin, pid_t p
     if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
         _exit(126);
     snprintf(data, sizeof data, "%s/data", d->dir);
-    execl(bin, bin, "--data", data, "--socket", d->socket, "--listen", "off",
-          "--log-level", "info", (char *)NULL);
+    argv[n++] = bin;
+    argv[n++] = "--data";
+    argv[n++] = data;
+    argv[n++] = "--socket";
+    argv[n++] = d->socket;
+    argv[n++] = "--listen";
+    argv[n++] = "off";
+    argv[n++] = "--log-level";
+    argv[n++] = "info";
+    for (size_t i = 0; extra && extra[i] && i < BENCH_ANNALSD_MAX_EXTRA; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    execv(bin, (char *const *)argv);
     fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
     _exit(127);
 }
 
-int bench_annalsd_start(bench_annalsd *d, const char *bin, char *err, size_t errlen)
+int bench_annalsd_start(bench_annalsd *d, const char *bin, const char *const *extra, char *err,
+                        size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
     memset(d, 0, sizeof *d);
@@ -117,7 +133,7 @@ int bench_annalsd_start(bench_annalsd *d, const char *bin, char *err, size_t err
         return -1;
     }
     if (pid == 0)
-        bench_annalsd_child(d, bin, parent);
+        bench_annalsd_child(d, bin, extra, parent);
     d->pid = pid;
 
     int64_t deadline = bench_now_ns() + (int64_t)BENCH_ANNALSD_WAIT_MS * 1000000;

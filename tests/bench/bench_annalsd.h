@@ -15,10 +15,12 @@ typedef struct {
 } bench_annalsd;
 
 /* bench_annalsd_start: make the directory, start bin on it and wait (at
- * most 10 s) until its socket accepts connections. The daemon gets SIGKILL
- * should this process die first. Returns 0, or -1 with a message in err (and
- * whatever was made already removed). */
-int bench_annalsd_start(bench_annalsd *d, const char *bin, char *err, size_t errlen);
+ * most 10 s) until its socket accepts connections. extra, when not NULL, is
+ * a NULL-terminated list of further arguments ("--map-size", "32GiB").
+ * The daemon gets SIGKILL should this process die first. Returns 0, or -1
+ * with a message in err (and whatever was made already removed). */
+int bench_annalsd_start(bench_annalsd *d, const char *bin, const char *const *extra, char *err,
+                        size_t errlen);
 
 /* bench_annalsd_stop: SIGTERM, wait (SIGKILL after 10 s), print the tail of
  * its log to stderr when it did not exit 0 or when show_log is set, and

@@ -121,6 +121,11 @@ uint32_t bench_conn_begin(bench_conn *c, const char *method, msgpack_packer *pk)
     return id;
 }
 
+size_t bench_conn_pending(const bench_conn *c)
+{
+    return c->out.len;
+}
+
 int bench_conn_send(bench_conn *c, char *err, size_t errlen)
 {
     size_t off = 0;
@@ -181,17 +186,9 @@ int bench_conn_next(bench_conn *c, int timeout_ms, msgpack_unpacked *msg, int64_
     }
 }
 
-int bench_conn_call(bench_conn *c, uint32_t msgid, int timeout_ms, msgpack_unpacked *msg,
-                    const msgpack_object **result, int64_t *at_ns, char *err, size_t errlen)
+int bench_conn_response(const msgpack_object *m, uint32_t msgid, const msgpack_object **result,
+                        char *err, size_t errlen)
 {
-    if (bench_conn_send(c, err, errlen) < 0)
-        return -1;
-    int rc = bench_conn_next(c, timeout_ms, msg, at_ns, err, errlen);
-    if (rc == 0)
-        snprintf(err, errlen, "no response within %d ms", timeout_ms);
-    if (rc <= 0)
-        return -1;
-    const msgpack_object *m = &msg->data;
     if (m->type != MSGPACK_OBJECT_ARRAY || m->via.array.size != 4 ||
         m->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
         m->via.array.ptr[0].via.u64 != 1 ||
@@ -210,6 +207,19 @@ int bench_conn_call(bench_conn *c, uint32_t msgid, int timeout_ms, msgpack_unpac
     }
     *result = &m->via.array.ptr[3];
     return 0;
+}
+
+int bench_conn_call(bench_conn *c, uint32_t msgid, int timeout_ms, msgpack_unpacked *msg,
+                    const msgpack_object **result, int64_t *at_ns, char *err, size_t errlen)
+{
+    if (bench_conn_send(c, err, errlen) < 0)
+        return -1;
+    int rc = bench_conn_next(c, timeout_ms, msg, at_ns, err, errlen);
+    if (rc == 0)
+        snprintf(err, errlen, "no response within %d ms", timeout_ms);
+    if (rc <= 0)
+        return -1;
+    return bench_conn_response(&msg->data, msgid, result, err, errlen);
 }
 
 const msgpack_object *bench_map_get(const msgpack_object *map, const char *key)

@@ -32,6 +32,9 @@ void bench_conn_close(bench_conn *c);
  * array) with pk, which bench_conn_begin initialises. */
 uint32_t bench_conn_begin(bench_conn *c, const char *method, msgpack_packer *pk);
 
+/* bench_conn_pending: the bytes buffered and not yet sent. */
+size_t bench_conn_pending(const bench_conn *c);
+
 /* bench_conn_send: write everything buffered (blocking). 0 or -1. */
 int bench_conn_send(bench_conn *c, char *err, size_t errlen);
 
@@ -42,6 +45,13 @@ int bench_conn_send(bench_conn *c, char *err, size_t errlen);
  * the server closed it. */
 int bench_conn_next(bench_conn *c, int timeout_ms, msgpack_unpacked *msg, int64_t *at_ns,
                     char *err, size_t errlen);
+
+/* bench_conn_response: check that m is the response to msgid and not an
+ * error. Returns 0 with *result pointing into m, or -1 with the server's
+ * error (or what else m is) in err. For pipelined requests, whose
+ * responses the caller reads with bench_conn_next in the order sent. */
+int bench_conn_response(const msgpack_object *m, uint32_t msgid, const msgpack_object **result,
+                        char *err, size_t errlen);
 
 /* bench_conn_call: send the buffered request msgid and wait (at most
  * timeout_ms) for its response, which must come next. Returns 0 with *result

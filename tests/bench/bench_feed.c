@@ -350,23 +350,6 @@ fail:
 
 /* ---- measurements ---- */
 
-static int feed_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static int64_t feed_percentile(const int64_t *v, size_t n, double p)
-{
-    size_t rank = (size_t)(p * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return v[rank - 1];
-}
-
 /* The server's pid and commit count, through stats; 0 when unavailable. */
 static void feed_stats(const bench_addr *addr, uint64_t *pid, uint64_t *commits)
 {
@@ -500,20 +483,20 @@ static int feed_verify(feed_run *run, uint64_t target, feed_result *r)
     r->total_rate = last_recv > run->start_ns
                     ? (double)delivered / ((double)(last_recv - run->start_ns) / 1e9) : 0;
     if (nput) {
-        qsort(put, nput, sizeof *put, feed_cmp_i64);
-        r->put_med = feed_percentile(put, nput, 0.5);
-        r->put_p99 = feed_percentile(put, nput, 0.99);
+        bench_sort_i64(put, nput);
+        r->put_med = bench_percentile(put, nput, 0.5);
+        r->put_p99 = bench_percentile(put, nput, 0.99);
     }
     if (nlat) {
-        qsort(lat, nlat, sizeof *lat, feed_cmp_i64);
+        bench_sort_i64(lat, nlat);
         r->lat_min = lat[0];
-        r->lat_med = feed_percentile(lat, nlat, 0.5);
-        r->lat_p99 = feed_percentile(lat, nlat, 0.99);
+        r->lat_med = bench_percentile(lat, nlat, 0.5);
+        r->lat_p99 = bench_percentile(lat, nlat, 0.99);
         r->lat_max = lat[nlat - 1];
         r->before_ack = (double)before / (double)nlat;
-        qsort(e2e, nlat, sizeof *e2e, feed_cmp_i64);
-        r->e2e_med = feed_percentile(e2e, nlat, 0.5);
-        r->e2e_p99 = feed_percentile(e2e, nlat, 0.99);
+        bench_sort_i64(e2e, nlat);
+        r->e2e_med = bench_percentile(e2e, nlat, 0.5);
+        r->e2e_p99 = bench_percentile(e2e, nlat, 0.99);
         r->e2e_max = e2e[nlat - 1];
     }
     free(put);
@@ -687,7 +670,7 @@ int bench_feed_run(const bench_opts *o)
         char err[512];
         memset(&d, 0, sizeof d);
         if (o->annalsd) {
-            if (bench_annalsd_start(&d, o->annalsd, err, sizeof err) < 0) {
+            if (bench_annalsd_start(&d, o->annalsd, NULL, err, sizeof err) < 0) {
                 fprintf(stderr, "bench: %s\n", err);
                 failed = 1;
                 break;

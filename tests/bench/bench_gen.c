@@ -1,140 +1,280 @@
-/* bench_gen.c: the event generator of bench_gen.h. Titles and summaries are
- * drawn from a small vocabulary of diplomatic Arabic, so their sizes and
- * their UTF-8 (two bytes a letter) are those of real records. */
+/* bench_gen.c: the event generator of bench_gen.h: the event's shape and
+ * its dates. The words come from bench_text.c, the names from bench_names.c. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "proto/buf.h"
 #include "tests/bench/bench_gen.h"
+#include "tests/bench/bench_names.h"
+#include "tests/bench/bench_text.h"
 
-#define BENCH_TITLE_BYTES 70
-#define BENCH_SUMMARY_BYTES 350
-
-static const char *const bench_words[] = {
-    "وزير", "الخارجية", "يستقبل", "نظيره", "في", "الرباط", "لبحث", "التعاون",
-    "الثنائي", "بين", "البلدين", "اجتماع", "القمة", "العربية", "اتفاقية",
-    "تعاون", "اقتصادي", "مؤتمر", "دولي", "حول", "الأمن", "الغذائي", "زيارة",
-    "رسمية", "رئيس", "الحكومة", "المغربية", "الجزائر", "تونس", "القاهرة",
-    "الرياض", "الدوحة", "توقيع", "مذكرة", "تفاهم", "مجال", "الطاقة",
-    "المتجددة", "والتنمية", "المستدامة", "الاتحاد", "الأفريقي", "مجلس",
-    "الخليجي", "الأمم", "المتحدة", "وفد", "برلماني", "محادثات",
-    "مع", "الجانب", "الأوروبي", "الهجرة", "والاستثمار", "والتجارة",
-    "الحرة", "الملك", "يترأس", "جلسة", "عمل", "مخصصة", "لتقديم", "البرنامج",
-    "الوطني", "للماء", "الشرب", "والسقي",
-};
-#define BENCH_NWORDS (sizeof bench_words / sizeof bench_words[0])
+#define BENCH_GEN_MAX_PARTICIPANTS 4
 
 static const char *const bench_kinds[] = { "visit", "meeting", "agreement", "conference", "other" };
-static const char *const bench_countries[] = {
-    "MA", "DZ", "TN", "EG", "SA", "QA", "AE", "FR", "ES", "US", "CN", "RU", "TR", "SN", "NG", "DE",
-};
-static const char *const bench_cities[] = {
-    "الرباط", "الدار البيضاء", "الجزائر", "تونس", "القاهرة", "الرياض", "الدوحة", "باريس",
-};
-static const char *const bench_tags[] = {
-    "diplomacy", "trade", "energy", "water", "security", "migration", "investment",
-    "agriculture", "health", "education", "climate", "fisheries",
+
+/* The outlets of sources; the first, the wire agency relayed, the most. */
+static const char *const bench_publishers[] = {
+    "أفريكا فور بريس - و.م.ع", "هسبريس", "إرم نيوز", "وكالة المغرب العربي للأنباء", "Le360",
+    "Médias24", "الأيام 24", "أش واقع تيفي", "العمق المغربي", "Le Matin",
 };
 
-void bench_rng_seed(bench_rng *r, uint64_t seed)
+/* Streams of one event (bench_rng_derive's second integer). */
+enum { GEN_STREAM_EVENT = 1, GEN_STREAM_UMBRELLA = 2 };
+
+/* One event in this many is an umbrella (a conference other events name as
+ * their parent); per mille of the others that have a parent. */
+#define GEN_UMBRELLA_EVERY 1000
+#define GEN_CHILD_PM 30
+
+typedef struct {
+    char start[40];
+    char end[40];             /* "" when the event has no end */
+} gen_dates;
+
+/* Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms). */
+static int32_t gen_days_from_civil(int y, int m, int d)
 {
-    r->state = seed;
+    y -= m <= 2;
+    int32_t era = (y >= 0 ? y : y - 399) / 400;
+    int32_t yoe = y - era * 400;
+    int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
 }
 
-uint64_t bench_rng_next(bench_rng *r)
+void bench_gen_civil(int32_t day, int *y, int *m, int *d)
 {
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    int32_t z = day + gen_days_from_civil(2000, 1, 1) + 719468;
+    int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int32_t doe = z - era * 146097;
+    int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int32_t mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
 }
 
-uint32_t bench_rng_below(bench_rng *r, uint32_t n)
+void bench_gen_day(int32_t day, char *out)
 {
-    return (uint32_t)(bench_rng_next(r) % n);
+    int y, m, d;
+    bench_gen_civil(day, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-/* Append random words to b until it holds about target bytes; a sentence
- * ends every eight to fourteen words when sentences is set. */
-static void bench_gen_text(bench_rng *r, buf_t *b, size_t target, int sentences)
+static void gen_month(int y, int m, int plus, char *out, size_t len)
 {
-    unsigned in_sentence = 0, sentence_len = 8 + bench_rng_below(r, 7);
-    for (;;) {
-        const char *w = bench_words[bench_rng_below(r, BENCH_NWORDS)];
-        size_t wl = strlen(w);
-        if (b->len + 1 + wl + 1 > target + 8)
-            break;
-        if (b->len)
-            buf_append(b, " ", 1);
-        buf_append(b, w, wl);
-        if (sentences && ++in_sentence == sentence_len) {
-            buf_append(b, ".", 1);
-            in_sentence = 0;
-            sentence_len = 8 + bench_rng_below(r, 7);
-        }
-        if (b->len >= target - 4)
-            break;
+    int months = y * 12 + (m - 1) + plus;
+    snprintf(out, len, "%04d-%02d", months / 12, months % 12 + 1);
+}
+
+/* The dates of an ordinary event: mostly a day or a few days; some a time
+ * of day, a qualifier, a week or two, a month, several months, a year, or
+ * (three in a thousand) several years. */
+static void gen_dates_draw(bench_rng *r, gen_dates *g)
+{
+    int32_t day = (int32_t)bench_rng_below(r, BENCH_GEN_DAYS);
+    uint32_t x = bench_rng_below(r, 10000);
+    int y, m, d;
+    bench_gen_civil(day, &y, &m, &d);
+    bench_gen_day(day, g->start);
+    g->end[0] = '\0';
+    if (x < 5600) {
+        /* one day */
+    } else if (x < 8200) {
+        bench_gen_day(day + 1 + (int32_t)bench_rng_below(r, 3), g->end);
+    } else if (x < 8500) {
+        snprintf(g->start, sizeof g->start, "%04d-%02d-%02dT%02u:%02uZ", y, m, d,
+                 7 + bench_rng_below(r, 13), 15 * bench_rng_below(r, 4));
+    } else if (x < 8700) {
+        strcat(g->start, bench_rng_chance(r, 500) ? "~" : "?");
+    } else if (x < 8900) {
+        bench_gen_day(day + 4 + (int32_t)bench_rng_below(r, 11), g->end);
+    } else if (x < 9550) {
+        gen_month(y, m, 0, g->start, sizeof g->start);
+    } else if (x < 9870) {
+        gen_month(y, m, 0, g->start, sizeof g->start);
+        gen_month(y, m, 1 + (int)bench_rng_below(r, 8), g->end, sizeof g->end);
+    } else if (x < 9970) {
+        snprintf(g->start, sizeof g->start, "%04d%s", y, bench_rng_chance(r, 100) ? "~" : "");
+    } else if (bench_rng_chance(r, 500)) {
+        snprintf(g->start, sizeof g->start, "%04d", y);
+        snprintf(g->end, sizeof g->end, "%04d", y + 1 + (int)bench_rng_below(r, 6));
+    } else {
+        snprintf(g->end, sizeof g->end, "%04d-%02d-%02d", y + 1 + (int)bench_rng_below(r, 6), m,
+                 d > 28 ? 28 : d);
     }
-    if (sentences && in_sentence)
-        buf_append(b, ".", 1);
 }
 
-/* Pack k distinct entries of list (k <= n). */
-static void bench_gen_set(bench_rng *r, msgpack_packer *pk, const char *const *list, uint32_t n,
-                          uint32_t k)
+/* An umbrella event's first day and length: it depends on (seed, j) only,
+ * so its children can find it. */
+static void gen_umbrella(uint64_t seed, uint64_t j, int32_t *day, int32_t *days)
 {
-    uint32_t picked[8];
-    msgpack_pack_array(pk, k);
-    for (uint32_t i = 0; i < k; i++) {
-        uint32_t v;
-        int again;
+    bench_rng r;
+    bench_rng_derive(&r, seed, j, GEN_STREAM_UMBRELLA);
+    *day = (int32_t)bench_rng_below(&r, BENCH_GEN_DAYS - 8);
+    *days = 2 + (int32_t)bench_rng_below(&r, 3);
+}
+
+static void gen_pack_kv(msgpack_packer *pk, const char *k, const char *v)
+{
+    buf_pack_cstr(pk, k);
+    buf_pack_cstr(pk, v);
+}
+
+static void gen_pack_participants(bench_rng *r, msgpack_packer *pk)
+{
+    uint32_t x = bench_rng_below(r, 100);
+    unsigned n = x < 35 ? 1 : x < 70 ? 2 : x < 90 ? 3 : 4;
+    uint32_t ids[BENCH_GEN_MAX_PARTICIPANTS];
+    for (unsigned i = 0; i < n; i++) {
+        int dup;
         do {
-            v = bench_rng_below(r, n);
-            again = 0;
-            for (uint32_t j = 0; j < i; j++)
-                again |= picked[j] == v;
-        } while (again);
-        picked[i] = v;
-        buf_pack_cstr(pk, list[v]);
+            ids[i] = bench_names_person_draw(r);
+            dup = 0;
+            for (unsigned j = 0; j < i; j++)
+                dup |= ids[j] == ids[i];
+        } while (dup);
     }
+    buf_pack_cstr(pk, "participants");
+    msgpack_pack_array(pk, n);
+    for (unsigned i = 0; i < n; i++) {
+        bench_person p;
+        bench_names_person(ids[i], &p);
+        msgpack_pack_map(pk, p.alias[0] ? 4 : 3);
+        gen_pack_kv(pk, "name", p.name);
+        if (p.alias[0]) {
+            buf_pack_cstr(pk, "aliases");
+            msgpack_pack_array(pk, 1);
+            buf_pack_cstr(pk, p.alias);
+        }
+        gen_pack_kv(pk, "role", p.role);
+        gen_pack_kv(pk, "country", p.country);
+    }
+}
+
+static void gen_pack_tags(bench_rng *r, msgpack_packer *pk)
+{
+    const char *tags[3];
+    unsigned n = 1 + bench_rng_below(r, 3);
+    for (unsigned i = 0; i < n; i++) {
+        int dup;
+        do {
+            tags[i] = bench_names_tag_draw(r);
+            dup = 0;
+            for (unsigned j = 0; j < i; j++)
+                dup |= tags[j] == tags[i];
+        } while (dup);
+    }
+    buf_pack_cstr(pk, "tags");
+    msgpack_pack_array(pk, n);
+    for (unsigned i = 0; i < n; i++)
+        buf_pack_cstr(pk, tags[i]);
+}
+
+/* One source: a publisher, and the date it published, the event's start
+ * without time or qualifier. */
+static void gen_pack_source(bench_rng *r, const gen_dates *g, msgpack_packer *pk)
+{
+    char published[16];
+    uint32_t x = bench_rng_below(r, 100);
+    size_t n = strcspn(g->start, "T~?%");
+    snprintf(published, sizeof published, "%.*s", (int)n, g->start);
+    buf_pack_cstr(pk, "sources");
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_map(pk, 2);
+    gen_pack_kv(pk, "publisher", bench_publishers[x < 60 ? 0 : x % (sizeof bench_publishers /
+                                                                  sizeof bench_publishers[0])]);
+    gen_pack_kv(pk, "published", published);
+}
+
+/* Pack one event from r; id and parent when not NULL, with the dates g. */
+static void gen_event(bench_rng *r, const char *id, unsigned kind, const gen_dates *g,
+                      const char *parent, msgpack_packer *pk)
+{
+    const char *countries[3];
+    bench_place place;
+    buf_t text;
+    unsigned ncountries = bench_names_countries(r, 1 + bench_rng_below(r, 3), countries);
+    const char *where = countries[bench_rng_chance(r, 750) ? 0 : bench_rng_below(r, ncountries)];
+    int city = !bench_rng_chance(r, 80);
+
+    bench_names_place(r, where, &place);
+    msgpack_pack_map(pk, 10 + !!id + !!g->end[0] + !!parent);
+    if (id)
+        gen_pack_kv(pk, "id", id);
+    gen_pack_kv(pk, "kind", bench_kinds[kind]);
+    buf_init(&text);
+    bench_text_title(r, &text, 55 + bench_rng_below(r, 35), kind);
+    buf_pack_cstr(pk, "title");
+    buf_pack_str(pk, text.data, text.len);
+    buf_reset(&text);
+    bench_text_summary(r, &text, 250 + bench_rng_below(r, 200));
+    buf_pack_cstr(pk, "summary");
+    buf_pack_str(pk, text.data, text.len);
+    buf_release(&text);
+    gen_pack_kv(pk, "lang", "ar");
+    gen_pack_kv(pk, "start", g->start);
+    if (g->end[0])
+        gen_pack_kv(pk, "end", g->end);
+    buf_pack_cstr(pk, "place");
+    msgpack_pack_map(pk, 1 + city + !!place.name);
+    if (city)
+        gen_pack_kv(pk, "city", place.city);
+    if (place.name)
+        gen_pack_kv(pk, "name", place.name);
+    gen_pack_kv(pk, "country", place.country);
+    buf_pack_cstr(pk, "countries");
+    msgpack_pack_array(pk, ncountries);
+    for (unsigned i = 0; i < ncountries; i++)
+        buf_pack_cstr(pk, countries[i]);
+    gen_pack_participants(r, pk);
+    gen_pack_tags(r, pk);
+    gen_pack_source(r, g, pk);
+    if (parent)
+        gen_pack_kv(pk, "parent", parent);
+}
+
+static unsigned gen_kind(bench_rng *r)
+{
+    uint32_t x = bench_rng_below(r, 100);
+    return x < 20 ? 0 : x < 60 ? 1 : x < 72 ? 2 : x < 80 ? 3 : 4;
 }
 
 void bench_gen_event(bench_rng *r, msgpack_packer *pk)
 {
-    static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    buf_t text;
-    char date[16];
-    unsigned year = 2000 + bench_rng_below(r, 27), month = 1 + bench_rng_below(r, 12);
-    unsigned day = 1 + bench_rng_below(r, mdays[month - 1]);
-    snprintf(date, sizeof date, "%04u-%02u-%02u", year, month, day);
-    uint32_t ncountries = 1 + bench_rng_below(r, 3);
-    uint32_t ntags = 1 + bench_rng_below(r, 3);
-    uint32_t ncountry_list = sizeof bench_countries / sizeof bench_countries[0];
+    gen_dates g;
+    gen_dates_draw(r, &g);
+    gen_event(r, NULL, gen_kind(r), &g, NULL, pk);
+}
 
-    buf_init(&text);
-    msgpack_pack_map(pk, 8);
-    buf_pack_cstr(pk, "kind");
-    buf_pack_cstr(pk, bench_kinds[bench_rng_below(r, 5)]);
-    buf_pack_cstr(pk, "title");
-    bench_gen_text(r, &text, BENCH_TITLE_BYTES, 0);
-    buf_pack_str(pk, text.data, text.len);
-    buf_pack_cstr(pk, "summary");
-    buf_reset(&text);
-    bench_gen_text(r, &text, BENCH_SUMMARY_BYTES, 1);
-    buf_pack_str(pk, text.data, text.len);
-    buf_pack_cstr(pk, "lang");
-    buf_pack_cstr(pk, "ar");
-    buf_pack_cstr(pk, "start");
-    buf_pack_cstr(pk, date);
-    buf_pack_cstr(pk, "place");
-    msgpack_pack_map(pk, 2);
-    buf_pack_cstr(pk, "city");
-    buf_pack_cstr(pk, bench_cities[bench_rng_below(r, sizeof bench_cities / sizeof bench_cities[0])]);
-    buf_pack_cstr(pk, "country");
-    buf_pack_cstr(pk, bench_countries[bench_rng_below(r, ncountry_list)]);
-    buf_pack_cstr(pk, "countries");
-    bench_gen_set(r, pk, bench_countries, ncountry_list, ncountries);
-    buf_pack_cstr(pk, "tags");
-    bench_gen_set(r, pk, bench_tags, sizeof bench_tags / sizeof bench_tags[0], ntags);
-    buf_release(&text);
+void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
+{
+    bench_rng r;
+    gen_dates g;
+    char id[48], parent[48];
+    int32_t day, days;
+    uint64_t umbrella = i - i % GEN_UMBRELLA_EVERY;
+
+    bench_rng_derive(&r, seed, i, GEN_STREAM_EVENT);
+    if (i == umbrella) {
+        gen_umbrella(seed, i, &day, &days);
+        bench_gen_day(day, g.start);
+        bench_gen_day(day + days - 1, g.end);
+        snprintf(id, sizeof id, "g%" PRIu64 "-%" PRIu64, seed, i);
+        gen_event(&r, id, 3, &g, NULL, pk);
+        return;
+    }
+    if (bench_rng_chance(&r, GEN_CHILD_PM)) {
+        /* A meeting held during the conference, on one of its days. */
+        gen_umbrella(seed, umbrella, &day, &days);
+        bench_gen_day(day + (int32_t)bench_rng_below(&r, (uint32_t)days), g.start);
+        g.end[0] = '\0';
+        snprintf(parent, sizeof parent, "g%" PRIu64 "-%" PRIu64, seed, umbrella);
+        gen_event(&r, NULL, gen_kind(&r), &g, parent, pk);
+        return;
+    }
+    gen_dates_draw(&r, &g);
+    gen_event(&r, NULL, gen_kind(&r), &g, NULL, pk);
 }
