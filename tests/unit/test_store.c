@@ -6,12 +6,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "daemon/index.h"
 #include "daemon/store.h"
 #include "proto/error.h"
 #include "tap.h"
 
 static char dir[256];
+
+/* What an older annalsd (other term rules) leaves: reached under the store's
+ * back with LMDB itself. */
+static int forget_indexes(const char *path)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, post, time;
+    uint32_t old = 0;
+    MDB_val k = { 5, "terms" }, v = { sizeof old, &old };
+    int rc = mdb_env_create(&env);
+    if (rc)
+        return rc;
+    mdb_env_set_maxdbs(env, 8);
+    if ((rc = mdb_env_open(env, path, 0, 0640)) || (rc = mdb_txn_begin(env, NULL, 0, &txn))) {
+        mdb_env_close(env);
+        return rc;
+    }
+    if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
+        (rc = mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED, &post)) ||
+        (rc = mdb_dbi_open(txn, "time", 0, &time)) || (rc = mdb_drop(txn, post, 0)) ||
+        (rc = mdb_drop(txn, time, 0)) || (rc = mdb_put(txn, meta, &k, &v, 0)))
+        mdb_txn_abort(txn);
+    else
+        rc = mdb_txn_commit(txn);
+    mdb_env_close(env);
+    return rc;
+}
 
 static edtf_bounds_t day_bounds(const char *start, const char *end)
 {
@@ -261,6 +291,16 @@ int main(void)
     is_int(store_seq(s), before, "seq survives a reopen");
     put(s, "after-reopen", "2001", NULL, &seq);
     is_int(seq, before + 1, "and continues without reuse");
+    store_close(s);
+
+    /* Indexes made by other term rules are rebuilt at open: here the
+     * postings are lost and the terms version is old, as after an upgrade. */
+    ok(forget_indexes(dir) == 0, "tamper: drop the time index and postings, mark the terms version old");
+    is_int(store_open(&s, dir, 64 << 20, err, sizeof err), 0, "a database with old term rules opens");
+    scan_terms(s, "2040-01-01", "2040-01-01", 0, 0, kother, 1, &c);
+    is_int(c.n, 19, "its postings were rebuilt from the events");
+    scan(s, "2001", "2001", 0, 0, &c);
+    is_str(joined(&c), "after-reopen", "and so was its time index");
     store_close(s);
 
     char cmd[512];
