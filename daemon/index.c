@@ -121,7 +121,9 @@ int index_record_parse(const void *data, size_t len, index_record *r)
     const unsigned char *p = data;
     uint16_t idlen;
     uint32_t body_len;
-    if (len < INDEX_RECORD_HEADER || p[0] != INDEX_RECORD_VERSION)
+    /* Version 1 records (format 1, still in old change-log entries) have the
+     * same header with no id. */
+    if (len < INDEX_RECORD_HEADER || (p[0] != INDEX_RECORD_VERSION && p[0] != 1))
         return -1;
     memcpy(&idlen, p + 2, 2);
     memcpy(&body_len, p + 4, 4);

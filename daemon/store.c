@@ -89,8 +89,8 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
     const char *what = "open databases";
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
         (rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &s->ids)) ||
-        (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) ||
-        (rc = mdb_dbi_open(txn, "time", MDB_CREATE, &s->time)) ||
+        (rc = mdb_dbi_open(txn, "records", MDB_CREATE, &s->events)) ||
+        (rc = mdb_dbi_open(txn, "slots", MDB_CREATE, &s->time)) ||
         (rc = mdb_dbi_open(txn, "post", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->post)) ||
         (rc = mdb_dbi_open(txn, "changes", MDB_CREATE, &s->changes)))
         goto fail;
@@ -118,6 +118,21 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
         uint32_t fmt = 0;
         if (v.mv_size == sizeof fmt)
             memcpy(&fmt, v.mv_data, sizeof fmt);
+        if (fmt == 1) {
+            /* Format 1 (annals 0.1 before the query engine): move the
+             * events to docs; the indexes are rebuilt below, since a format
+             * 1 database has no terms version. */
+            if (store_migrate_v1(s, txn, err, errlen)) {
+                mdb_txn_abort(txn);
+                return -1;
+            }
+            fmt = STORE_FORMAT;
+            v.mv_size = sizeof fmt;
+            v.mv_data = &fmt;
+            what = "write format";
+            if ((rc = mdb_put(txn, s->meta, &k, &v, 0)))
+                goto fail;
+        }
         if (fmt != STORE_FORMAT) {
             snprintf(err, errlen, "%s has database format %u; this annalsd reads format %d "
                      "(export it with the annals that wrote it, then import it into a new "

@@ -2,7 +2,8 @@
  * lmdb.h).
  *
  * Databases: "meta" (format and index versions, last seq, next doc), "ids"
- * (id -> doc), "events" (doc -> record), "time" (slot -> rest of the bounds),
+ * (id -> doc), "records" (doc -> record), "slots" (the time index: slot ->
+ * rest of the bounds),
  * "post" (term -> slots, the secondary indexes of terms.h) and "changes"
  * (seq -> change), laid out as index.h describes. Every write updates all of
  * them in one transaction. Reads run on the event-loop thread inside a short

@@ -62,4 +62,9 @@ int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_S
  * every event again (when STORE_TERMS_VERSION changed). */
 int store_rebuild_postings(store_t *s, MDB_txn *txn, char *err, size_t errlen);
 
+/* store_migrate_v1: turn a format 1 database (events keyed by id, time
+ * index keyed by id) into format 2's records, ids and next doc, in txn. The
+ * caller then rebuilds the indexes. */
+int store_migrate_v1(store_t *s, MDB_txn *txn, char *err, size_t errlen);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -14,34 +15,6 @@
 #include "tap.h"
 
 static char dir[256];
-
-/* What an older annalsd (other term rules) leaves: reached under the store's
- * back with LMDB itself. */
-static int forget_indexes(const char *path)
-{
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi meta, post, time;
-    uint32_t old = 0;
-    MDB_val k = { 5, "terms" }, v = { sizeof old, &old };
-    int rc = mdb_env_create(&env);
-    if (rc)
-        return rc;
-    mdb_env_set_maxdbs(env, 8);
-    if ((rc = mdb_env_open(env, path, 0, 0640)) || (rc = mdb_txn_begin(env, NULL, 0, &txn))) {
-        mdb_env_close(env);
-        return rc;
-    }
-    if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
-        (rc = mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED, &post)) ||
-        (rc = mdb_dbi_open(txn, "time", 0, &time)) || (rc = mdb_drop(txn, post, 0)) ||
-        (rc = mdb_drop(txn, time, 0)) || (rc = mdb_put(txn, meta, &k, &v, 0)))
-        mdb_txn_abort(txn);
-    else
-        rc = mdb_txn_commit(txn);
-    mdb_env_close(env);
-    return rc;
-}
 
 static edtf_bounds_t day_bounds(const char *start, const char *end)
 {
@@ -153,6 +126,97 @@ static char *joined(const collect_t *c)
         strcat(out, c->ids[i]);
     }
     return out;
+}
+
+static int count_change(void *ud, const index_change *ch)
+{
+    (void)ch;
+    (*(int *)ud)++;
+    return 0;
+}
+
+/* A format 1 database as annals 0.1 wrote it: records (header version 1, no
+ * id) keyed by id, time keys (class | start | id), change entries holding
+ * version 1 records. */
+static int make_v1(const char *path)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, events, time, changes;
+    const char *ids[2] = { "old-a", "old-b" }, *starts[2] = { "2021-03-01", "2020-05-01" };
+    int rc;
+    if (mkdir(path, 0750) < 0 || (rc = mdb_env_create(&env)))
+        return -1;
+    mdb_env_set_maxdbs(env, 8);
+    if ((rc = mdb_env_open(env, path, 0, 0640)) || (rc = mdb_txn_begin(env, NULL, 0, &txn))) {
+        mdb_env_close(env);
+        return rc;
+    }
+    rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta) || mdb_dbi_open(txn, "events", MDB_CREATE, &events) ||
+         mdb_dbi_open(txn, "time", MDB_CREATE, &time) || mdb_dbi_open(txn, "changes", MDB_CREATE, &changes);
+    for (int i = 0; i < 2 && !rc; i++) {
+        index_record r;
+        unsigned char buf[INDEX_RECORD_HEADER + 1], key[64], val[INDEX_TIME_VAL_SIZE], seqk[8];
+        unsigned char change[INDEX_CHANGE_HEADER + 8 + sizeof buf];
+        memset(&r, 0, sizeof r);
+        r.bounds = day_bounds(starts[i], NULL);
+        r.seq = (uint64_t)i + 1;
+        r.created_ms = r.updated_ms = 1000;
+        r.id = "";
+        r.body = "\x80";
+        r.body_len = 1;
+        index_record_write(&r, buf);
+        buf[0] = 1;
+        key[0] = 0;
+        memset(key + 1, 0, 8);
+        memcpy(key + 9, ids[i], 5);
+        index_time_val(&r.bounds, val);
+        index_seq_key(r.seq, seqk);
+        index_change_write(change, INDEX_OP_PUT, 1000, ids[i], 5, NULL, 0, buf, sizeof buf);
+        MDB_val ek = { 5, (void *)ids[i] }, ev = { sizeof buf, buf }, tk = { 14, key }, tv = { sizeof val, val };
+        MDB_val ck = { 8, seqk }, cv = { INDEX_CHANGE_HEADER + 5 + sizeof buf, change };
+        rc = mdb_put(txn, events, &ek, &ev, 0) || mdb_put(txn, time, &tk, &tv, 0) ||
+             mdb_put(txn, changes, &ck, &cv, 0);
+    }
+    uint32_t fmt = 1;
+    uint64_t seq = 2;
+    MDB_val fk = { 6, "format" }, fv = { 4, &fmt }, sk = { 3, "seq" }, sv = { 8, &seq };
+    if (!rc)
+        rc = mdb_put(txn, meta, &fk, &fv, 0) || mdb_put(txn, meta, &sk, &sv, 0);
+    if (rc)
+        mdb_txn_abort(txn);
+    else
+        rc = mdb_txn_commit(txn);
+    mdb_env_close(env);
+    return rc;
+}
+
+/* What an older annalsd (other term rules) leaves: reached under the store's
+ * back with LMDB itself. */
+static int forget_indexes(const char *path)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, post, time;
+    uint32_t old = 0;
+    MDB_val k = { 5, "terms" }, v = { sizeof old, &old };
+    int rc = mdb_env_create(&env);
+    if (rc)
+        return rc;
+    mdb_env_set_maxdbs(env, 8);
+    if ((rc = mdb_env_open(env, path, 0, 0640)) || (rc = mdb_txn_begin(env, NULL, 0, &txn))) {
+        mdb_env_close(env);
+        return rc;
+    }
+    if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
+        (rc = mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED, &post)) ||
+        (rc = mdb_dbi_open(txn, "slots", 0, &time)) || (rc = mdb_drop(txn, post, 0)) ||
+        (rc = mdb_drop(txn, time, 0)) || (rc = mdb_put(txn, meta, &k, &v, 0)))
+        mdb_txn_abort(txn);
+    else
+        rc = mdb_txn_commit(txn);
+    mdb_env_close(env);
+    return rc;
 }
 
 int main(void)
@@ -303,8 +367,31 @@ int main(void)
     is_str(joined(&c), "after-reopen", "and so was its time index");
     store_close(s);
 
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    /* A format 1 database (records keyed by id) is upgraded in place. */
+    char v1dir[300];
+    snprintf(v1dir, sizeof v1dir, "%s-v1", dir);
+    ok(make_v1(v1dir) == 0, "build a format 1 database with two events and their change log");
+    is_int(store_open(&s, v1dir, 64 << 20, err, sizeof err), 0, "it opens");
+    store_read_begin(s, &r, err, sizeof err);
+    ok(store_get(r, "old-b", 5, &rec) == 0 && rec.seq == 2 && rec.idlen == 5 && memcmp(rec.id, "old-b", 5) == 0,
+       "its events are found by id, with their seq");
+    store_read_end(r);
+    scan(s, "2020", "2021", 0, 0, &c);
+    is_str(joined(&c), "old-b,old-a", "and by date, from the rebuilt time index");
+    scan_terms(s, "2020", "2021", 0, 0, kother, 1, &c);
+    is_int(c.n, 2, "and by term, from the rebuilt postings");
+    is_int(store_seq(s), 2, "seq is kept");
+    store_read_begin(s, &r, err, sizeof err);
+    int nchanges = 0;
+    is_int(store_changes(r, 0, count_change, &nchanges), 0, "its change log still reads");
+    is_int(nchanges, 2, "every entry of it");
+    store_read_end(r);
+    put(s, "new-c", "2021-06-01", NULL, &seq);
+    is_int(seq, 3, "writes go on from its seq");
+    store_close(s);
+
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, v1dir);
     if (system(cmd) != 0)
         diag("could not remove %s", dir);
     return done_testing();
