@@ -9,6 +9,7 @@
 #include "daemon/store.h"
 #include "daemon/top_table.h"
 #include "proto/error.h"
+#include "proto/textnorm.h"
 #include "proto/xalloc.h"
 
 /* ---- histogram ---- */
@@ -42,6 +43,7 @@ static int64_t bucket_of(int kind, edtf_time t)
     }
 }
 
+/* out holds at least 32 bytes. */
 static size_t bucket_label(int kind, int64_t b, char *out)
 {
     int y, m, d;
@@ -49,11 +51,17 @@ static size_t bucket_label(int kind, int64_t b, char *out)
     case BUCKET_DAY:
     case BUCKET_WEEK:
         edtf_civil_from_days(kind == BUCKET_DAY ? b : b * 7 - 3, &y, &m, &d);
-        return (size_t)sprintf(out, "%04d-%02d-%02d", y, m, d);
+        if (y < 0) {
+            /* The week holding 0000-01-01 began in year -1, which dates
+             * cannot name: it is named by its first day in year 0. */
+            y = 0;
+            m = d = 1;
+        }
+        return (size_t)snprintf(out, 32, "%04d-%02d-%02d", y, m, d);
     case BUCKET_MONTH:
-        return (size_t)sprintf(out, "%04d-%02d", (int)(b / 12), (int)(b % 12) + 1);
+        return (size_t)snprintf(out, 32, "%04d-%02d", (int)(b / 12), (int)(b % 12) + 1);
     default:
-        return (size_t)sprintf(out, "%04d", (int)b);
+        return (size_t)snprintf(out, 32, "%04d", (int)b);
     }
 }
 
@@ -64,6 +72,7 @@ typedef struct {
     int64_t first;
     size_t n;
     uint64_t *counts;
+    int64_t *ends;          /* spread: events whose last bucket is b, subtracted after b */
     uint64_t total;
 } hist_state;
 
@@ -89,8 +98,11 @@ static int hist_on_hit(void *ud, store_hit *h, const index_record *rec)
         b0 = 0;
     if (b1 >= (int64_t)st->n)
         b1 = (int64_t)st->n - 1;
-    for (int64_t b = b0; b <= b1; b++)
-        st->counts[b]++;
+    /* A spread event adds 1 from b0 through b1: counted at both ends and
+     * summed once at the end, so a long event costs O(1), not O(buckets). */
+    st->counts[b0]++;
+    if (st->spread)
+        st->ends[b1]++;
     return 0;
 }
 
@@ -136,6 +148,8 @@ int aggregate_histogram(rpc_call *call)
     }
     st.n = (size_t)nb;
     st.counts = xcalloc(st.n, sizeof *st.counts);
+    if (st.spread)
+        st.ends = xcalloc(st.n, sizeof *st.ends);
     if ((rc = store_read_begin(call->srv->store, &r, call->err, sizeof call->err)))
         goto done;
     st.r = r;
@@ -143,11 +157,19 @@ int aggregate_histogram(rpc_call *call)
         snprintf(call->err, sizeof call->err, "the index could not be read");
         goto done;
     }
+    if (st.spread) {
+        uint64_t open = 0;      /* events that started in an earlier bucket and go on */
+        for (size_t i = 0; i < st.n; i++) {
+            uint64_t starting = st.counts[i];
+            st.counts[i] = open + starting;
+            open = open + starting - (uint64_t)st.ends[i];
+        }
+    }
     msgpack_pack_map(&call->pk, 2);
     buf_pack_cstr(&call->pk, "buckets");
     msgpack_pack_array(&call->pk, (uint32_t)st.n);
     for (size_t i = 0; i < st.n; i++) {
-        char label[16];
+        char label[32];
         size_t ll = bucket_label(st.kind, st.first + (int64_t)i, label);
         msgpack_pack_array(&call->pk, 2);
         buf_pack_str(&call->pk, label, ll);
@@ -158,6 +180,7 @@ int aggregate_histogram(rpc_call *call)
 done:
     store_read_end(r);
     free(st.counts);
+    free(st.ends);
     filter_release(&f);
     return rc;
 }
@@ -171,27 +194,25 @@ typedef struct {
     msgpack_unpacked up;
     uint64_t total;
     uint64_t event;         /* serial of the current event, so it counts once per value */
-    int rc;
+    buf_t key;              /* scratch: a name's normalised words */
 } top_state;
 
 /* Count one name-like value (participant name, place city or name): grouped
  * by its normalised words. */
 static void top_add_name(top_state *st, const msgpack_object *o)
 {
-    terms_seq seq;
-    char key[TERMS_SEQ_WORDS * (TERM_WORD_MAX + 1)];
-    size_t klen = 0;
+    char word[TERM_WORD_MAX + 1];
+    size_t pos = 0, n;
     if (!o || o->type != MSGPACK_OBJECT_STR)
         return;
-    if (terms_seq_parse(o->via.str.ptr, o->via.str.size, &seq) <= 0)
-        return;
-    for (unsigned i = 0; i < seq.n; i++) {
-        if (i)
-            key[klen++] = ' ';
-        memcpy(key + klen, seq.w[i], seq.wlen[i]);
-        klen += seq.wlen[i];
+    buf_reset(&st->key);
+    while ((n = textnorm_next_token(o->via.str.ptr, o->via.str.size, &pos, word, sizeof word)) > 0) {
+        if (st->key.len)
+            buf_append(&st->key, " ", 1);
+        buf_append(&st->key, word, n);
     }
-    top_table_add(&st->t, key, klen, o->via.str.ptr, o->via.str.size, st->event);
+    if (st->key.len)
+        top_table_add(&st->t, st->key.data, st->key.len, o->via.str.ptr, o->via.str.size, st->event);
 }
 
 static void top_add_str(top_state *st, const msgpack_object *o)
@@ -299,6 +320,7 @@ int aggregate_top(rpc_call *call)
     memset(&st, 0, sizeof st);
     top_table_init(&st.t);
     msgpack_unpacked_init(&st.up);
+    buf_init(&st.key);
     if ((rc = filter_parse(call, &f)) || (rc = params_str(call, "field", 1, &s, &len)) ||
         (rc = params_uint(call, "limit", 1, AGGREGATE_TOP_MAX, &limit)))
         goto done;
@@ -345,6 +367,7 @@ int aggregate_top(rpc_call *call)
 done:
     store_read_end(r);
     top_table_release(&st.t);
+    buf_release(&st.key);
     msgpack_unpacked_destroy(&st.up);
     filter_release(&f);
     return rc;

@@ -43,7 +43,8 @@ static int query_parse(rpc_call *call, query_t *q, int is_range)
     if ((rc = params_str(call, "cursor", 0, &s, &len)))
         return rc;
     if (s) {
-        if (len > INDEX_CURSOR_MAX || index_cursor_decode(s, len, &q->o.after_start, &q->o.after_doc) < 0) {
+        if (len > INDEX_CURSOR_MAX || index_cursor_decode(s, len, &q->o.after_start, &q->o.after_doc) < 0 ||
+            q->o.after_start < EDTF_TIME_MIN || q->o.after_start > EDTF_TIME_MAX) {
             snprintf(call->err, sizeof call->err, "cursor: not a cursor returned by range");
             return ERROR_BAD_REQUEST;
         }

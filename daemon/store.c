@@ -220,7 +220,7 @@ int store_open(store_t **out, const char *dir, uint64_t map_size, char *err, siz
         store_mdb_error(rc, "mdb_env_create", err, errlen);
         goto fail;
     }
-    mdb_env_set_maxdbs(s->env, 8);
+    mdb_env_set_maxdbs(s->env, 16);
     if ((rc = mdb_env_set_mapsize(s->env, (size_t)map_size))) {
         store_mdb_error(rc, "map_size", err, errlen);
         goto fail;

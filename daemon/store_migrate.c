@@ -25,20 +25,23 @@ int store_migrate_v1(store_t *s, MDB_txn *txn, char *err, size_t errlen)
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         index_record r;
         unsigned char dk[INDEX_DOC_SIZE];
+        char id[EVENT_ID_MAX];
         if (index_record_parse(v.mv_data, v.mv_size, &r) < 0 || k.mv_size == 0 || k.mv_size > EVENT_ID_MAX) {
             snprintf(err, errlen, "format 1 upgrade: the record of '%.*s' is damaged",
                      (int)(k.mv_size > 64 ? 64 : k.mv_size), (const char *)k.mv_data);
             code = ERROR_INTERNAL;
             break;
         }
-        r.id = k.mv_data;
+        /* LMDB's pointers last only until the next write: keep the id. */
+        memcpy(id, k.mv_data, k.mv_size);
+        r.id = id;
         r.idlen = k.mv_size;
         buf_reset(&rec);
         buf_reserve(&rec, index_record_size(&r));
         index_record_write(&r, rec.data);
         index_doc_key(doc, dk);
         MDB_val nk = { INDEX_DOC_SIZE, dk }, nv = { index_record_size(&r), rec.data };
-        MDB_val ik = { k.mv_size, k.mv_data }, iv = { INDEX_DOC_SIZE, dk };
+        MDB_val ik = { r.idlen, id }, iv = { INDEX_DOC_SIZE, dk };
         if ((rc = mdb_put(txn, s->events, &nk, &nv, MDB_APPEND)) || (rc = mdb_put(txn, s->ids, &ik, &iv, 0))) {
             code = store_mdb_error(rc, "format 1 upgrade", err, errlen);
             break;

@@ -32,6 +32,7 @@ struct store_scan {
     edtf_time last_start;
     uint64_t last_doc;
     uint64_t steps;
+    int failed;             /* an LMDB error ended a run: the scan reports it */
 };
 
 static int scan_pos_cmp(edtf_time a, uint64_t adoc, edtf_time b, uint64_t bdoc)
@@ -48,6 +49,8 @@ static void scan_head_load(store_scan *sc, scan_head *h, int rc, const MDB_val *
     const MDB_val *slotv = h->posting ? v : k;
     unsigned cls;
     h->valid = 0;
+    if (rc && rc != MDB_NOTFOUND)
+        sc->failed = 1;
     if (rc || slotv->mv_size != INDEX_SLOT_SIZE)
         return;
     index_slot_parse(slotv->mv_data, &cls, &h->start, &h->doc);
@@ -147,8 +150,9 @@ static int scan_add_term(store_scan *sc, MDB_cursor *probe, const char *term, si
 {
     store_t *s = sc->r->s;
     MDB_val k = { tlen, (void *)term }, v;
-    if (mdb_cursor_get(probe, &k, &v, MDB_SET))
-        return 0;
+    int rc = mdb_cursor_get(probe, &k, &v, MDB_SET);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : ERROR_INTERNAL;
     for (unsigned c = 0; c < INDEX_CLASSES;) {
         unsigned char slot[INDEX_SLOT_SIZE];
         unsigned cls;
@@ -159,8 +163,11 @@ static int scan_add_term(store_scan *sc, MDB_cursor *probe, const char *term, si
         v.mv_data = slot;
         k.mv_size = tlen;
         k.mv_data = (void *)term;
-        if (mdb_cursor_get(probe, &k, &v, MDB_GET_BOTH_RANGE) || v.mv_size != INDEX_SLOT_SIZE)
-            return 0;
+        rc = mdb_cursor_get(probe, &k, &v, MDB_GET_BOTH_RANGE);
+        if (rc)
+            return rc == MDB_NOTFOUND ? 0 : ERROR_INTERNAL;
+        if (v.mv_size != INDEX_SLOT_SIZE)
+            return ERROR_INTERNAL;
         index_slot_parse(v.mv_data, &cls, &st, &doc);
         if (cls < c || cls >= INDEX_CLASSES || !scan_class_useful(sc, cls))
             return 0;
@@ -251,6 +258,8 @@ static int scan_passes(store_scan *sc, scan_head *h, int *err)
 int store_scan_next(store_scan *sc, store_hit *hit)
 {
     for (;;) {
+        if (sc->failed)
+            return ERROR_INTERNAL;
         scan_head *best = NULL;
         for (unsigned i = 0; i < sc->n; i++) {
             scan_head *h = &sc->heads[i];
