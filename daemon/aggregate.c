@@ -7,6 +7,7 @@
 #include "daemon/params.h"
 #include "daemon/query.h"
 #include "daemon/store.h"
+#include "daemon/tally.h"
 #include "daemon/top_table.h"
 #include "proto/error.h"
 #include "proto/textnorm.h"
@@ -106,6 +107,19 @@ static int hist_on_hit(void *ud, store_hit *h, const index_record *rec)
     return 0;
 }
 
+static int hist_on_tally(void *ud, edtf_time t, uint64_t n)
+{
+    hist_state *st = ud;
+    int64_t b = bucket_of(st->kind, t) - st->first;
+    if (b < 0)
+        b = 0;
+    if (b >= (int64_t)st->n)
+        b = (int64_t)st->n - 1;
+    st->counts[b] += n;
+    st->total += n;
+    return 0;
+}
+
 int aggregate_histogram(rpc_call *call)
 {
     static const char *const names[] = { "day", "week", "month", "year" };
@@ -153,7 +167,14 @@ int aggregate_histogram(rpc_call *call)
     if ((rc = store_read_begin(call->srv->store, &r, call->err, sizeof call->err)))
         goto done;
     st.r = r;
-    if ((rc = query_each(r, &f, NULL, hist_on_hit, &st))) {
+    plan_t pl;
+    plan_make(r, &f, &pl);
+    if (!st.spread && tally_usable(&pl, &f))
+        rc = tally_plan(r, &pl, &f, hist_on_tally, &st);
+    else
+        rc = query_each(r, &f, NULL, hist_on_hit, &st);
+    plan_release(&pl);
+    if (rc) {
         snprintf(call->err, sizeof call->err, "the index could not be read");
         goto done;
     }
@@ -276,28 +297,40 @@ typedef struct {
     const filter_t *f;
 } top_terms_ctx;
 
+static int top_on_tally(void *ud, edtf_time t, uint64_t n)
+{
+    (void)t;
+    *(uint64_t *)ud += n;
+    return 0;
+}
+
 static int top_on_term(void *ud, const char *term, size_t len)
 {
     top_terms_ctx *c = ud;
-    store_scan_params p;
-    store_scan *sc = NULL;
-    store_hit h;
     uint64_t n = 0;
-    const char *terms[1] = { term };
-    size_t lens[1] = { len };
-    memset(&p, 0, sizeof p);
-    p.lo = c->f->lo;
-    p.hi = c->f->hi;
-    p.within = c->f->within;
-    p.terms = terms;
-    p.term_len = lens;
-    p.nterms = 1;
-    int rc = store_scan_open(c->st->r, &p, &sc);
-    while (rc == 0 && (rc = store_scan_next(sc, &h)) == 1) {
-        rc = 0;
-        n++;
+    int rc;
+    if (!c->f->within) {
+        rc = tally_term(c->st->r, term, len, c->f->lo, c->f->hi, top_on_tally, &n);
+    } else {
+        store_scan_params p;
+        store_scan *sc = NULL;
+        store_hit h;
+        const char *terms[1] = { term };
+        size_t lens[1] = { len };
+        memset(&p, 0, sizeof p);
+        p.lo = c->f->lo;
+        p.hi = c->f->hi;
+        p.within = 1;
+        p.terms = terms;
+        p.term_len = lens;
+        p.nterms = 1;
+        rc = store_scan_open(c->st->r, &p, &sc);
+        while (rc == 0 && (rc = store_scan_next(sc, &h)) == 1) {
+            rc = 0;
+            n++;
+        }
+        store_scan_close(sc);
     }
-    store_scan_close(sc);
     if (rc)
         return rc;
     if (n)

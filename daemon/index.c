@@ -73,6 +73,28 @@ uint64_t index_doc_parse(const unsigned char key[INDEX_DOC_SIZE])
     return index_get_be64(key);
 }
 
+int64_t index_day_of(edtf_time t)
+{
+    return t >= 0 ? t / DAY : -((-t + DAY - 1) / DAY);
+}
+
+int index_term_counted(int field)
+{
+    return field == 'k' || field == 'c' || field == 't' || field == 'r' || field == 'L';
+}
+
+size_t index_count_key(const char *term, size_t len, int64_t day, unsigned char *key)
+{
+    uint32_t d = (uint32_t)(day + 0x80000000LL);
+    memcpy(key, term, len);
+    key[len] = 0;
+    key[len + 1] = (unsigned char)(d >> 24);
+    key[len + 2] = (unsigned char)(d >> 16);
+    key[len + 3] = (unsigned char)(d >> 8);
+    key[len + 4] = (unsigned char)d;
+    return len + 5;
+}
+
 void index_time_val(const edtf_bounds_t *b, unsigned char val[INDEX_TIME_VAL_SIZE])
 {
     memcpy(val, &b->start_hi, 8);

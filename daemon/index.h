@@ -50,6 +50,16 @@ void index_slot_parse(const unsigned char slot[INDEX_SLOT_SIZE], unsigned *cls, 
 void index_doc_key(uint64_t doc, unsigned char key[INDEX_DOC_SIZE]);
 uint64_t index_doc_parse(const unsigned char key[INDEX_DOC_SIZE]);
 
+/* Day counts: for the whole database (term "") and for each counted term,
+ * the number of events whose earliest start falls on each UTC day, so that
+ * count, histogram and top add up days instead of walking events. Key =
+ * term | 0x00 | day (4 bytes, order-preserving); value = 8-byte count.
+ * Counted are the fields one event has one value of or few distinct values
+ * (kind, countries, tags, parent, place.country); text words are not. */
+int64_t index_day_of(edtf_time t);
+int index_term_counted(int field);
+size_t index_count_key(const char *term, size_t len, int64_t day, unsigned char *key);
+
 /* index_time_val / index_time_val_parse: the rest of the bounds, so range
  * and count can test a window without reading the record. */
 void index_time_val(const edtf_bounds_t *b, unsigned char val[INDEX_TIME_VAL_SIZE]);

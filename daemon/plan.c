@@ -18,6 +18,9 @@ static void plan_group_add(store_reader *r, plan_group *g, int field, const char
 {
     if (g->n == PLAN_TERMS_MAX)
         return;
+    for (unsigned i = 0; i < g->n; i++)   /* a value given twice is one term */
+        if (g->len[i] == len + 1 && g->term[i][0] == (char)field && memcmp(g->term[i] + 1, v, len) == 0)
+            return;
     char *t = xmalloc(len + 1);
     t[0] = (char)field;
     memcpy(t + 1, v, len);

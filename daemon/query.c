@@ -8,6 +8,7 @@
 #include "daemon/params.h"
 #include "daemon/query.h"
 #include "daemon/store.h"
+#include "daemon/tally.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
 
@@ -193,9 +194,23 @@ done:
     return rc;
 }
 
+static int query_on_tally(void *ud, edtf_time t, uint64_t n)
+{
+    (void)t;
+    *(uint64_t *)ud += n;
+    return 0;
+}
+
 int query_count_matches(store_reader *r, const filter_t *f, uint64_t *count)
 {
+    plan_t pl;
     *count = 0;
+    plan_make(r, f, &pl);
+    int usable = tally_usable(&pl, f);
+    int rc = usable ? tally_plan(r, &pl, f, query_on_tally, count) : 0;
+    plan_release(&pl);
+    if (usable)
+        return rc;
     return query_each(r, f, NULL, query_on_count, count);
 }
 

@@ -92,6 +92,7 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
         (rc = mdb_dbi_open(txn, "records", MDB_CREATE, &s->events)) ||
         (rc = mdb_dbi_open(txn, "slots", MDB_CREATE, &s->time)) ||
         (rc = mdb_dbi_open(txn, "post", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->post)) ||
+        (rc = mdb_dbi_open(txn, "counts", MDB_CREATE, &s->counts)) ||
         (rc = mdb_dbi_open(txn, "changes", MDB_CREATE, &s->changes)))
         goto fail;
 

@@ -97,6 +97,21 @@ uint64_t store_scan_steps(const store_scan *sc);
 
 void store_scan_close(store_scan *sc);
 
+/* store_day_counts: the day counts (index.h) of term (len 0: every event)
+ * for days d0..d1, calling cb for each day that has events; cb returns 0 to
+ * go on or non-zero to stop with that value. */
+typedef int (*store_day_cb)(void *ud, int64_t day, uint64_t n);
+int store_day_counts(store_reader *r, const char *term, size_t len, int64_t d0, int64_t d1,
+                     store_day_cb cb, void *ud);
+
+/* store_walk_starts: call cb with the earliest start of each event of term
+ * (NULL: every event) whose earliest start lies in [a, b] and, when check is
+ * set, whose latest end is at or after lo (only the starts each span class
+ * can reach are read). Returns 0, cb's non-zero value, or ERROR_INTERNAL. */
+typedef int (*store_start_cb)(void *ud, edtf_time start_lo);
+int store_walk_starts(store_reader *r, const char *term, size_t len, edtf_time a, edtf_time b,
+                      int check, edtf_time lo, store_start_cb cb, void *ud);
+
 /* store_hit_bounds: fill h->b when the scan did not (one lookup). */
 int store_hit_bounds(store_reader *r, store_hit *h);
 

@@ -14,7 +14,7 @@
  * a change to them would index some event differently: the store then
  * rebuilds the indexes when it opens, so postings made by old rules never
  * hide events from queries that use the new ones. */
-#define STORE_TERMS_VERSION 1
+#define STORE_TERMS_VERSION 2     /* 2: day counts added */
 
 struct store_reader {
     store_t *s;
@@ -40,7 +40,7 @@ struct store_writer {
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, ids, events, time, post, changes;
+    MDB_dbi meta, ids, events, time, post, counts, changes;
     char *path;
     int lock_fd;
     _Atomic uint64_t seq;   /* last committed seq; written by the writer thread */
@@ -53,10 +53,13 @@ struct store {
 /* store_mdb_error: an LMDB error as an annals code and message. */
 int store_mdb_error(int rc, const char *what, char *err, size_t errlen);
 
-/* store_index_event: add (add != 0) or remove the time entry and postings
- * of an event at slot with terms ts. */
+/* store_index_event: add (add != 0) or remove the time entry, postings and
+ * day counts of an event at slot with terms ts; whole: also count it in (or
+ * out of) the whole database's day counts (0 when only some of its terms
+ * change). */
 int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_SLOT_SIZE],
-                      const edtf_bounds_t *b, const term_set *ts, int add, char *err, size_t errlen);
+                      const edtf_bounds_t *b, const term_set *ts, int add, int whole,
+                      char *err, size_t errlen);
 
 /* store_rebuild_postings: empty the time and posting databases and index
  * every event again (when STORE_TERMS_VERSION changed). */

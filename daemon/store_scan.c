@@ -315,3 +315,94 @@ void store_scan_close(store_scan *sc)
     free(sc->heads);
     free(sc);
 }
+
+int store_day_counts(store_reader *r, const char *term, size_t len, int64_t d0, int64_t d1,
+                     store_day_cb cb, void *ud)
+{
+    unsigned char key[TERM_MAX + 1 + 4];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (d0 > d1)
+        return 0;
+    if (len > TERM_MAX || mdb_cursor_open(r->txn, r->s->counts, &cur))
+        return ERROR_INTERNAL;
+    k.mv_size = index_count_key(term, len, d0, key);
+    k.mv_data = key;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), out = 0;
+    while (rc == 0) {
+        const unsigned char *p = k.mv_data;
+        if (k.mv_size != len + 5 || memcmp(p, term, len) != 0 || p[len] != 0 || v.mv_size != 8)
+            break;
+        int64_t day = (int64_t)(((uint32_t)p[len + 1] << 24 | (uint32_t)p[len + 2] << 16 |
+                                 (uint32_t)p[len + 3] << 8 | p[len + 4])) - 0x80000000LL;
+        if (day > d1)
+            break;
+        uint64_t n;
+        memcpy(&n, v.mv_data, 8);
+        if ((out = cb(ud, day, n)))
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (out)
+        return out;
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : ERROR_INTERNAL;
+}
+
+int store_walk_starts(store_reader *r, const char *term, size_t len, edtf_time a, edtf_time b,
+                      int check, edtf_time lo, store_start_cb cb, void *ud)
+{
+    store_t *s = r->s;
+    MDB_cursor *cur;
+    int posting = term != NULL;
+    if (a > b)
+        return 0;
+    if (mdb_cursor_open(r->txn, posting ? s->post : s->time, &cur))
+        return ERROR_INTERNAL;
+    int out = 0;
+    for (unsigned c = 0; c < INDEX_CLASSES && !out; c++) {
+        edtf_time from = a;
+        if (check) {
+            int64_t span = index_class_span(c);
+            if (span <= lo - EDTF_TIME_MIN && lo - span > from)
+                from = lo - span;
+        }
+        unsigned char slot[INDEX_SLOT_SIZE];
+        index_slot(c, from, 0, slot);
+        MDB_val k = { posting ? len : INDEX_SLOT_SIZE, posting ? (void *)term : slot }, v = { INDEX_SLOT_SIZE, slot };
+        int rc = mdb_cursor_get(cur, &k, &v, posting ? MDB_GET_BOTH_RANGE : MDB_SET_RANGE);
+        while (rc == 0) {
+            const MDB_val *sv = posting ? &v : &k;
+            unsigned cls;
+            edtf_time start;
+            uint64_t doc;
+            edtf_bounds_t bd;
+            if (sv->mv_size != INDEX_SLOT_SIZE)
+                break;
+            index_slot_parse(sv->mv_data, &cls, &start, &doc);
+            if (cls != c || start > b)
+                break;
+            int pass = 1;
+            if (check) {
+                if (posting) {
+                    MDB_val tk = { INDEX_SLOT_SIZE, sv->mv_data }, tv;
+                    if (mdb_get(r->txn, s->time, &tk, &tv) || tv.mv_size != INDEX_TIME_VAL_SIZE) {
+                        out = ERROR_INTERNAL;
+                        break;
+                    }
+                    index_time_val_parse(tv.mv_data, start, &bd);
+                } else {
+                    index_time_val_parse(v.mv_data, start, &bd);
+                }
+                pass = bd.end_hi >= lo;
+            }
+            if (pass && (out = cb(ud, start)))
+                break;
+            rc = mdb_cursor_get(cur, &k, &v, posting ? MDB_NEXT_DUP : MDB_NEXT);
+        }
+        if (!out && rc && rc != MDB_NOTFOUND)
+            out = ERROR_INTERNAL;
+    }
+    mdb_cursor_close(cur);
+    return out;
+}

@@ -66,9 +66,39 @@ static MDB_txn *store_wtxn(store_writer *w)
     return w->job ? w->job : w->txn;
 }
 
-int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_SLOT_SIZE],
-                      const edtf_bounds_t *b, const term_set *ts, int add, char *err, size_t errlen)
+/* Add delta to the day count of term (len 0: the whole database) on day. */
+static int store_count_adjust(store_t *s, MDB_txn *txn, const char *term, size_t len, int64_t day,
+                              int delta, char *err, size_t errlen)
 {
+    unsigned char key[TERM_MAX + 1 + 4];
+    size_t klen = index_count_key(term, len, day, key);
+    MDB_val k = { klen, key }, v;
+    uint64_t n = 0;
+    int rc = mdb_get(txn, s->counts, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof n)
+        memcpy(&n, v.mv_data, sizeof n);
+    else if (rc && rc != MDB_NOTFOUND)
+        return store_mdb_error(rc, "day counts", err, errlen);
+    if (delta < 0 && n == 0)
+        return 0;                   /* never below zero, whatever happened before */
+    n = delta < 0 ? n - 1 : n + 1;
+    if (n == 0) {
+        rc = mdb_del(txn, s->counts, &k, NULL);
+    } else {
+        v.mv_size = sizeof n;
+        v.mv_data = &n;
+        rc = mdb_put(txn, s->counts, &k, &v, 0);
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return store_mdb_error(rc, "day counts", err, errlen);
+    return 0;
+}
+
+int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_SLOT_SIZE],
+                      const edtf_bounds_t *b, const term_set *ts, int add, int whole,
+                      char *err, size_t errlen)
+{
+    int64_t day = index_day_of(b->start_lo);
     MDB_val k = { INDEX_SLOT_SIZE, (void *)slot }, v;
     unsigned char val[INDEX_TIME_VAL_SIZE];
     int rc;
@@ -88,7 +118,12 @@ int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_S
         rc = add ? mdb_put(txn, s->post, &tk, &sv, MDB_NODUPDATA) : mdb_del(txn, s->post, &tk, &sv);
         if (rc && rc != MDB_KEYEXIST && rc != MDB_NOTFOUND)
             return store_mdb_error(rc, "secondary index", err, errlen);
+        if (index_term_counted(ts->data[ts->off[i]]) &&
+            (rc = store_count_adjust(s, txn, tk.mv_data, tk.mv_size, day, add ? 1 : -1, err, errlen)))
+            return rc;
     }
+    if (whole && (rc = store_count_adjust(s, txn, "", 0, day, add ? 1 : -1, err, errlen)))
+        return rc;
     return 0;
 }
 
@@ -120,7 +155,8 @@ int store_rebuild_postings(store_t *s, MDB_txn *txn, char *err, size_t errlen)
     term_set ts;
     msgpack_unpacked up;
     int rc;
-    if ((rc = mdb_drop(txn, s->post, 0)) || (rc = mdb_drop(txn, s->time, 0)))
+    if ((rc = mdb_drop(txn, s->post, 0)) || (rc = mdb_drop(txn, s->time, 0)) ||
+        (rc = mdb_drop(txn, s->counts, 0)))
         return store_mdb_error(rc, "rebuild indexes", err, errlen);
     if ((rc = mdb_cursor_open(txn, s->events, &cur)))
         return store_mdb_error(rc, "rebuild indexes", err, errlen);
@@ -137,7 +173,7 @@ int store_rebuild_postings(store_t *s, MDB_txn *txn, char *err, size_t errlen)
         }
         terms_of_body(rec.body, rec.body_len, &up, &ts);
         index_slot(index_class_of(&rec.bounds), rec.bounds.start_lo, index_doc_parse(k.mv_data), slot);
-        if ((code = store_index_event(s, txn, slot, &rec.bounds, &ts, 1, err, errlen)))
+        if ((code = store_index_event(s, txn, slot, &rec.bounds, &ts, 1, 1, err, errlen)))
             break;
     }
     if (!code && rc != MDB_NOTFOUND)
@@ -248,18 +284,18 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
             term_set_init(&added);
             store_terms_minus(&w->old_terms, &w->new_terms, &gone);
             store_terms_minus(&w->new_terms, &w->old_terms, &added);
-            rc = store_index_event(w->s, txn, old_slot, &old.bounds, &gone, 0, err, errlen);
+            rc = store_index_event(w->s, txn, old_slot, &old.bounds, &gone, 0, 0, err, errlen);
             if (!rc)
-                rc = store_index_event(w->s, txn, new_slot, b, &added, 1, err, errlen);
+                rc = store_index_event(w->s, txn, new_slot, b, &added, 1, 0, err, errlen);
             term_set_release(&gone);
             term_set_release(&added);
         } else {
-            rc = store_index_event(w->s, txn, old_slot, &old.bounds, &w->old_terms, 0, err, errlen);
+            rc = store_index_event(w->s, txn, old_slot, &old.bounds, &w->old_terms, 0, 1, err, errlen);
             if (!rc)
-                rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, err, errlen);
+                rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, 1, err, errlen);
         }
     } else {
-        rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, err, errlen);
+        rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, 1, err, errlen);
     }
     if (rc)
         return rc;
@@ -302,7 +338,7 @@ int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t no
         return ERROR_NOT_FOUND;
     }
     index_slot(index_class_of(&old.bounds), old.bounds.start_lo, doc, slot);
-    if ((rc = store_index_event(w->s, txn, slot, &old.bounds, &w->old_terms, 0, err, errlen)))
+    if ((rc = store_index_event(w->s, txn, slot, &old.bounds, &w->old_terms, 0, 1, err, errlen)))
         return rc;
     index_doc_key(doc, dk);
     MDB_val ek = { INDEX_DOC_SIZE, dk }, ik = { idlen, (void *)id };
