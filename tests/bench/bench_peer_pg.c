@@ -90,6 +90,25 @@ static int pg_exec(PGconn *db, const char *sql, char *err, size_t errlen)
     return ok ? 0 : -1;
 }
 
+/* Whether a commit is answered only once its WAL is on disk. */
+static int pg_durable(PGconn *db, char *err, size_t errlen)
+{
+    static const char *const names[] = { "fsync", "synchronous_commit" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SHOW %s", names[i]);
+        PGresult *r = PQexec(db, sql);
+        int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+                 strcmp(PQgetvalue(r, 0, 0), "on") == 0;
+        PQclear(r);
+        if (!ok) {
+            snprintf(err, errlen, "postgres does not run with %s on", names[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int pg_start(const peer_env *env, void **server, char *err, size_t errlen)
 {
     pg_server *s = xcalloc(1, sizeof *s);
@@ -127,7 +146,12 @@ static int pg_start(const peer_env *env, void **server, char *err, size_t errlen
             goto fail;
         }
         if ((db = pg_connect(s, e, sizeof e))) {
+            int ok = pg_durable(db, err, errlen) == 0;
             PQfinish(db);
+            if (!ok) {
+                peer_proc_stop(&s->proc, SIGINT, 30000);
+                goto fail;
+            }
             break;
         }
         if (bench_now_ns() > deadline || bench_sleep_ms(50)) {

@@ -102,6 +102,25 @@ static int redis_drain(redisContext *ctx, size_t n, char *err, size_t errlen)
     return rc;
 }
 
+/* Whether the server really writes every change to the AOF and fsyncs it
+ * before answering: the PUT figures mean nothing otherwise. */
+static int redis_durable(redisContext *ctx, char *err, size_t errlen)
+{
+    static const char *const want[][2] = { { "appendonly", "yes" }, { "appendfsync", "always" } };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        redisReply *r = redisCommand(ctx, "CONFIG GET %s", want[i][0]);
+        int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                 r->element[1]->type == REDIS_REPLY_STRING && strcmp(r->element[1]->str, want[i][1]) == 0;
+        if (r)
+            freeReplyObject(r);
+        if (!ok) {
+            snprintf(err, errlen, "redis-server does not run with %s %s", want[i][0], want[i][1]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int redis_start(const peer_env *env, void **server, char *err, size_t errlen)
 {
     redis_server *s = xcalloc(1, sizeof *s);
@@ -142,6 +161,12 @@ static int redis_start(const peer_env *env, void **server, char *err, size_t err
             int ok = r && r->type == REDIS_REPLY_STATUS;
             if (r)
                 freeReplyObject(r);
+            if (ok && redis_durable(ctx, err, errlen) < 0) {
+                redisFree(ctx);
+                peer_proc_stop(&s->proc, SIGTERM, 10000);
+                free(s);
+                return -1;
+            }
             redisFree(ctx);
             if (ok)
                 break;

@@ -70,6 +70,23 @@ static int sq_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
+/* 0 when PRAGMA name reads want. */
+static int sq_pragma(sqlite3 *db, const char *name, const char *want)
+{
+    char sql[64];
+    sqlite3_stmt *st;
+    int ok = 0;
+    snprintf(sql, sizeof sql, "PRAGMA %s", name);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        ok = v && strcmp((const char *)v, want) == 0;
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
 /* A connection with the benchmark's settings. */
 static sqlite3 *sq_connect(const sq_server *s, char *err, size_t errlen)
 {
@@ -85,6 +102,12 @@ static sqlite3 *sq_connect(const sq_server *s, char *err, size_t errlen)
     if (sq_exec(db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
         sq_exec(db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
         sq_exec(db, "PRAGMA mmap_size=2147418112", err, errlen) < 0) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    /* The PUT figures mean nothing unless each commit syncs the WAL. */
+    if (sq_pragma(db, "journal_mode", "wal") < 0 || sq_pragma(db, "synchronous", "2") < 0) {
+        snprintf(err, errlen, "sqlite: the connection is not in WAL mode with synchronous=FULL");
         sqlite3_close(db);
         return NULL;
     }
