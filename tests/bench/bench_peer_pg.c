@@ -15,8 +15,8 @@
  *
  * GET: SELECT body by id. RANGE: SELECT body over the window. RANGE_F: the
  * same AND countries @> ARRAY[country], ORDER BY start_day, id LIMIT 100.
- * COUNT: SELECT count(*) over the window (index-only after the load's
- * VACUUM). PUT: INSERT, one transaction, answered after the commit's WAL
+ * COUNT: the sum of one count(*) per span class (index-only range scans
+ * after the load's VACUUM). PUT: INSERT, one transaction, answered after the commit's WAL
  * flush. All prepared once per connection, results in binary. Load: binary
  * COPY over several connections into the bare table, then the primary key,
  * the indexes, and VACUUM ANALYZE. */
@@ -50,6 +50,7 @@ typedef struct {
     char data[600];
     char log[600];
     char conninfo[700];
+    int verbose;              /* print the plans after the load */
 } pg_server;
 
 typedef struct {
@@ -66,6 +67,19 @@ static void pg_window_sql(char *out, size_t len)
                               "%s(span_class = %u AND start_day BETWEEN $1 - %d AND $2)",
                               c ? " OR " : "", c, (int)peer_class_span[c]);
     snprintf(out + n, len - n, ") AND end_day >= $1");
+}
+
+/* COUNT as the sum of one count per span class: each an index-only range
+ * scan of the btree, where one count over the OR of the classes makes the
+ * planner walk the whole index (PostgreSQL 15 has no skip scan). */
+static void pg_count_sql(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "SELECT ");
+    for (unsigned c = 0; c < PEER_NCLASSES; c++)
+        n += (size_t)snprintf(out + n, len - n,
+                              "%s(SELECT count(*) FROM events WHERE span_class = %u AND "
+                              "start_day BETWEEN $1 - %d AND $2 AND end_day >= $1)",
+                              c ? " + " : "", c, (int)peer_class_span[c]);
 }
 
 static PGconn *pg_connect(const pg_server *s, char *err, size_t errlen)
@@ -119,6 +133,7 @@ static int pg_start(const peer_env *env, void **server, char *err, size_t errlen
     snprintf(initdb, sizeof initdb, "%s/initdb", env->pg_bin);
     snprintf(postgres, sizeof postgres, "%s/postgres", env->pg_bin);
     snprintf(s->conninfo, sizeof s->conninfo, "host=%s dbname=postgres user=bench", s->dir);
+    s->verbose = env->verbose;
     if (mkdir(s->dir, 0700) < 0) {
         snprintf(err, errlen, "mkdir %s: %s", s->dir, strerror(errno));
         goto fail;
@@ -178,17 +193,6 @@ static void pg_stop(void *server, int show_log)
     if (st != 0 || show_log)
         peer_proc_log_tail("postgres", s->log);
     free(s);
-}
-
-static int pg_footprint(void *server, peer_footprint *fp, char *err, size_t errlen)
-{
-    pg_server *s = server;
-    fp->disk_bytes = peer_dir_bytes(s->data);
-    if (peer_proc_footprint(s->proc.pid, fp) < 0) {
-        snprintf(err, errlen, "postgres is gone");
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- load: binary COPY ---- */
@@ -314,6 +318,58 @@ done:
     return NULL;
 }
 
+/* --verbose: how the planner serves a window of each kind, for whoever
+ * wonders whether the figures are the planner's or the engine's. */
+static void pg_plans(PGconn *db)
+{
+    static const char *const q[] = {
+        "SELECT body FROM events WHERE %s",
+        "SELECT body FROM events WHERE countries @> ARRAY['MA'] AND %s ORDER BY start_day, id LIMIT 100",
+        "SELECT body FROM events WHERE countries @> ARRAY['NO'] AND %s ORDER BY start_day, id LIMIT 100",
+        NULL,
+    };
+    static const int days[] = { 0, 29, 29, 364 };
+    char window[1024], sql[2048], lo[16], hi[16];
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        /* 2012-03-01 on: the middle of the events' years. */
+        snprintf(lo, sizeof lo, "%d", 15400);
+        snprintf(hi, sizeof hi, "%d", 15400 + days[i]);
+        snprintf(sql, sizeof sql, "EXPLAIN (ANALYZE, COSTS OFF) ");
+        if (q[i]) {
+            pg_window_sql(window, sizeof window);
+            snprintf(sql + strlen(sql), sizeof sql - strlen(sql), q[i], window);
+        } else {
+            pg_count_sql(sql + strlen(sql), sizeof sql - strlen(sql));
+        }
+        const char *vals[] = { lo, hi };
+        PGresult *r = PQexecParams(db, sql, 2, (Oid[]){ PG_OID_INT4, PG_OID_INT4 }, vals, NULL,
+                                   NULL, 0);
+        fprintf(stderr, "bench_peers: postgres plan, %.60s...:\n", q[i] ? q[i] : "COUNT");
+        for (int k = 0; k < PQntuples(r); k++)
+            fprintf(stderr, "    %s\n", PQgetvalue(r, k, 0));
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            fprintf(stderr, "    %s", PQresultErrorMessage(r));
+        PQclear(r);
+    }
+}
+
+static int pg_footprint(void *server, peer_footprint *fp, char *err, size_t errlen)
+{
+    pg_server *s = server;
+    fp->disk_bytes = peer_dir_bytes(s->data);
+    if (peer_proc_footprint(s->proc.pid, fp) < 0) {
+        snprintf(err, errlen, "postgres is gone");
+        return -1;
+    }
+    if (s->verbose) {
+        PGconn *db = pg_connect(s, err, errlen);
+        if (db)
+            pg_plans(db);
+        PQfinish(db);
+    }
+    return 0;
+}
+
 static int pg_load_set(void *server, const peer_set *set, unsigned conns, char *err, size_t errlen)
 {
     static const char *const after[] = {
@@ -380,7 +436,7 @@ static int pg_open(void *server, void **conn, char *err, size_t errlen)
         { "range_f", 3, { PG_OID_INT4, PG_OID_INT4, PG_OID_TEXT },
           "SELECT body FROM events WHERE countries @> ARRAY[$3] AND %s "
           "ORDER BY start_day, id LIMIT " },
-        { "count", 2, { PG_OID_INT4, PG_OID_INT4 }, "SELECT count(*) FROM events WHERE %s" },
+        { "count", 2, { PG_OID_INT4, PG_OID_INT4 }, "%s" },
         { "put", 6, { PG_OID_TEXT, PG_OID_INT2, PG_OID_INT4, PG_OID_INT4, PG_OID_TEXT_ARRAY,
                       PG_OID_BYTEA },
           "INSERT INTO events (id, span_class, start_day, end_day, countries, body) "
@@ -391,8 +447,11 @@ static int pg_open(void *server, void **conn, char *err, size_t errlen)
         return -1;
     }
     msgpack_unpacked_init(&c->u);
-    pg_window_sql(window, sizeof window);
     for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        if (strcmp(st[i].name, "count") == 0)
+            pg_count_sql(window, sizeof window);
+        else
+            pg_window_sql(window, sizeof window);
         int n = snprintf(sql, sizeof sql, st[i].fmt, window);
         if (strcmp(st[i].name, "range_f") == 0)
             snprintf(sql + n, sizeof sql - (size_t)n, "%d", PEER_RANGE_F_LIMIT);

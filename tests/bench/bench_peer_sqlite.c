@@ -15,7 +15,8 @@
  *
  * GET: SELECT body by id. RANGE: SELECT body over the window. RANGE_F: the
  * first 100 (start_day, id) of event_countries over the window, then their
- * bodies. COUNT: SELECT count(*) over the window (covered by the index).
+ * bodies. COUNT: the sum of one count(*) per span class, each covered by
+ * the index.
  * PUT: BEGIN IMMEDIATE, the inserts, COMMIT (the WAL fsynced). Load: one
  * transaction with every insert, then the indexes, COMMIT, and a
  * checkpoint that truncates the WAL. */
@@ -37,6 +38,7 @@
 typedef struct {
     char dir[512];
     char path[600];
+    int verbose;              /* print the query plans after the load */
 } sq_server;
 
 enum { SQ_GET, SQ_RANGE, SQ_RANGE_F, SQ_COUNT, SQ_PUT_EVENT, SQ_PUT_COUNTRY, SQ_BEGIN, SQ_COMMIT,
@@ -87,6 +89,18 @@ static int sq_pragma(sqlite3 *db, const char *name, const char *want)
     return ok ? 0 : -1;
 }
 
+/* COUNT as the sum of one count per span class, each a range of the
+ * covering index (as for PostgreSQL, bench_peer_pg.c). */
+static void sq_count_sql(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "SELECT ");
+    for (unsigned c = 0; c < PEER_NCLASSES; c++)
+        n += (size_t)snprintf(out + n, len - n,
+                              "%s(SELECT count(*) FROM events WHERE span_class = %u AND "
+                              "start_day BETWEEN ?1 - %d AND ?2 AND end_day >= ?1)",
+                              c ? " + " : "", c, (int)peer_class_span[c]);
+}
+
 /* A connection with the benchmark's settings. */
 static sqlite3 *sq_connect(const sq_server *s, char *err, size_t errlen)
 {
@@ -119,6 +133,7 @@ static int sq_start(const peer_env *env, void **server, char *err, size_t errlen
     sq_server *s = xcalloc(1, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "%s/sqlite", env->dir);
     snprintf(s->path, sizeof s->path, "%s/events.db", s->dir);
+    s->verbose = env->verbose;
     if (mkdir(s->dir, 0700) < 0) {
         snprintf(err, errlen, "mkdir %s: %s", s->dir, strerror(errno));
         free(s);
@@ -132,17 +147,6 @@ static void sq_stop(void *server, int show_log)
 {
     (void)show_log;
     free(server);
-}
-
-static int sq_footprint(void *server, peer_footprint *fp, char *err, size_t errlen)
-{
-    sq_server *s = server;
-    (void)err;
-    (void)errlen;
-    fp->disk_bytes = peer_dir_bytes(s->dir);
-    /* In-process: the heap SQLite holds (its page caches), no server. */
-    fp->mem_bytes = fp->anon_bytes = (uint64_t)sqlite3_memory_used();
-    return 0;
 }
 
 static int sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
@@ -271,7 +275,7 @@ static int sq_open(void *server, void **conn, char *err, size_t errlen)
              "WHERE c.country = ?3 AND %s ORDER BY c.start_day, c.id LIMIT %d) AS f "
              "JOIN events e ON e.rowid = f.ev ORDER BY f.start_day, f.id",
              ecwindow, PEER_RANGE_F_LIMIT);
-    snprintf(sql[SQ_COUNT], sizeof sql[0], "SELECT count(*) FROM events WHERE %s", window);
+    sq_count_sql(sql[SQ_COUNT], sizeof sql[0]);
     snprintf(sql[SQ_PUT_EVENT], sizeof sql[0], "%s", SQ_INSERT_EVENT);
     snprintf(sql[SQ_PUT_COUNTRY], sizeof sql[0], "%s", SQ_INSERT_COUNTRY);
     snprintf(sql[SQ_BEGIN], sizeof sql[0], "BEGIN IMMEDIATE");
@@ -362,6 +366,44 @@ static int sq_call(void *conn, const peer_req *rq, uint64_t *hits, char *err, si
         snprintf(err, errlen, "no such workload");
         return -1;
     }
+}
+
+/* --verbose: how SQLite serves each query. */
+static void sq_plans(sq_server *s)
+{
+    static const int which[] = { SQ_RANGE, SQ_RANGE_F, SQ_COUNT };
+    char err[512];
+    void *conn;
+    if (sq_open(s, &conn, err, sizeof err) < 0)
+        return;
+    sq_conn *c = conn;
+    for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+        char sql[2200];
+        sqlite3_stmt *st;
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", sqlite3_sql(c->st[which[i]]));
+        fprintf(stderr, "bench_peers: sqlite plan, %.60s...:\n", sqlite3_sql(c->st[which[i]]));
+        if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+            continue;
+        while (sqlite3_step(st) == SQLITE_ROW)
+            fprintf(stderr, "    %d %d %s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                    (const char *)sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
+    }
+    sq_close(conn);
+}
+
+static int sq_footprint(void *server, peer_footprint *fp, char *err, size_t errlen)
+{
+    sq_server *s = server;
+    (void)err;
+    (void)errlen;
+    fp->disk_bytes = peer_dir_bytes(s->dir);
+    /* In-process, no server: the most heap SQLite held (its page caches,
+     * the load's sorts), as far as this process can tell them apart. */
+    fp->mem_bytes = fp->anon_bytes = (uint64_t)sqlite3_memory_highwater(0);
+    if (s->verbose)
+        sq_plans(s);
+    return 0;
 }
 
 const peer_driver peer_sqlite = {
