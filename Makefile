@@ -154,13 +154,16 @@ $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(BENCH_LIBS)
 
-# What the peers need is checked (and installed) only when they are built.
+# What the peers need is checked (and installed) only by `make bench` with
+# peers in BENCH (or when bench_peers is asked for by name). Once that has
+# been done here, make test also rebuilds bench_peers, for its smoke run
+# (tests/t/bench_peers_smoke_runs.t, skipped where it is not built, as in CI).
 PEERS_DEB_PKGS := redis-server postgresql-15 libhiredis-dev libpq-dev libsqlite3-dev
 PEERS_PKGS := hiredis libpq sqlite3
-ifneq ($(filter peers,$(BENCH))$(filter %bench_peers,$(MAKECMDGOALS)),)
-ifneq ($(filter bench %bench_peers,$(MAKECMDGOALS)),)
+PEERS_READY := $(wildcard $(BUILD)/config-peers.mk)
+PEERS_WANTED := $(if $(filter bench,$(MAKECMDGOALS)),$(filter peers,$(BENCH)))$(filter %bench_peers,$(MAKECMDGOALS))
+ifneq ($(PEERS_WANTED)$(if $(filter test,$(MAKECMDGOALS)),$(PEERS_READY)),)
 include $(BUILD)/config-peers.mk
-endif
 endif
 
 $(BUILD)/config-peers.mk: Makefile $(BUILD)/config.mk
@@ -214,7 +217,7 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers,$(BENCH)),$(BUILD)/bench/ben
 
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.
-test: all unit $(BUILD)/bench/bench
+test: all unit $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
 
 run: all

@@ -129,13 +129,13 @@ static void *peer_pack_main(void *arg)
     peer_pack_job *j = arg;
     peer_set *s = j->s;
     buf_t arena, one;
-    uint32_t *off = xmalloc((size_t)(j->to - j->from + 1) * sizeof *off);
+    size_t *off = xmalloc((size_t)(j->to - j->from + 1) * sizeof *off);
     buf_init(&arena);
     buf_init(&one);
     for (uint64_t i = j->from; i < j->to && !atomic_load(&bench_interrupted); i++) {
         peer_event *e = &s->ev[i];
         peer_event_make(s->seed, i, &one, e);
-        off[i - j->from] = (uint32_t)arena.len;
+        off[i - j->from] = arena.len;
         buf_append(&arena, one.data, one.len);
     }
     for (uint64_t i = j->from; i < j->to; i++)
