@@ -367,10 +367,10 @@ int peer_table_write(const peer_report *rep, const char *path)
         snprintf(u.release, sizeof u.release, "?");
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&now));
     fprintf(f, "# annals side by side: Redis, PostgreSQL, SQLite\n\n");
-    fprintf(f, "Produced by `%s` (build/bench/bench_peers; tests/bench/README.md says what it\n"
+    fprintf(f, "Produced by `%s`\n(build/bench/bench_peers; tests/bench/README.md says what it "
                "measures) on %s, in %.0f s.\n\n", rep->command, stamp, rep->elapsed);
-    fprintf(f, "Machine: %ld CPUs (nproc), %s RAM, Linux %s, %s.\n\n",
-            sysconf(_SC_NPROCESSORS_ONLN), mem, u.release, cpu);
+    fprintf(f, "Machine: %ld CPUs (nproc), %.1f GiB RAM, Linux %s, %s.\n\n",
+            sysconf(_SC_NPROCESSORS_ONLN), strtod(mem, NULL) / (1024.0 * 1024.0), u.release, cpu);
     fprintf(f, "Versions:");
     for (unsigned s = 0; s < rep->nsys; s++)
         fprintf(f, "%s %s %s", s ? "," : "", rep->sys[s]->name, rep->version[s]);

@@ -260,7 +260,9 @@ static void *peers_signal_main(void *arg)
     return NULL;
 }
 
-/* The first line of `cmd --version`, without its program name. */
+/* The version in the first line of `bin --version`: its first word that
+ * starts with a digit ("annalsd 0.1.0 (protocol 1)", "postgres (PostgreSQL)
+ * 15.18 (Debian ...)", "Redis server v=7.0.15 sha=..."). */
 static void peers_version(const char *bin, char *out, size_t len)
 {
     char cmd[700], line[256] = "";
@@ -270,15 +272,14 @@ static void peers_version(const char *bin, char *out, size_t len)
     if (!p)
         return;
     if (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = '\0';
-        /* "Redis server v=7.0.15 sha=..." -> "7.0.15"; "postgres (PostgreSQL) 15.8" -> "15.8" */
-        const char *v = strstr(line, "v=");
-        if (v) {
-            v += 2;
-            snprintf(out, len, "%.*s", (int)strcspn(v, " "), v);
-        } else {
-            v = strrchr(line, ' ');
-            snprintf(out, len, "%s", v ? v + 1 : line);
+        for (char *save = NULL, *w = strtok_r(line, " \t\n", &save); w;
+             w = strtok_r(NULL, " \t\n", &save)) {
+            if (strncmp(w, "v=", 2) == 0)
+                w += 2;
+            if (*w >= '0' && *w <= '9') {
+                snprintf(out, len, "%s", w);
+                break;
+            }
         }
     }
     pclose(p);
