@@ -4,14 +4,17 @@
 #   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
 #   make test           build and run every test (unit binaries and integration scripts via prove)
 #   make test SANITIZE=address,undefined
-#   make bench          build and run the benchmarks (tests/bench): feed, then query
+#   make bench          build and run the benchmarks (tests/bench): feed, query, then peers
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
-#   make bench BENCH_QUICK=1             query at N=20000,100000, shorter runs
+#   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite
+#   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
 # Missing Debian build dependencies are installed with apt-get when we are
 # root or have password-less sudo; otherwise the exact command is printed.
+# Redis, PostgreSQL and SQLite are installed the same way, but only by
+# `make bench` with peers in BENCH: make, make run and make test never need them.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -58,27 +61,35 @@ ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
 include $(BUILD)/config.mk
 endif
 
+# $(call deb_install,DEBIAN PACKAGES,PKG-CONFIG NAMES,WHAT): the shell
+# commands that install whichever of the Debian packages are missing, with
+# apt-get when we are root or have password-less sudo, or else print the
+# exact command and fail; without dpkg, pkg-config must find the libraries.
+define deb_install
+missing=""; \
+if command -v dpkg-query >/dev/null 2>&1; then \
+  for p in $(1); do \
+    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+  done; \
+elif ! pkg-config --exists $(2) 2>/dev/null; then \
+  echo "annals: cannot find the $(3) ($(2)) with pkg-config" >&2; exit 1; \
+fi; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+  else echo "annals: missing $(3). Install them with:" >&2; \
+       echo "  sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+  echo "annals: installing $(3):$$missing" >&2; \
+  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; } || \
+  { echo "annals: apt-get failed; run: sudo apt-get install -y$$missing" >&2; exit 1; }; \
+fi
+endef
+
 $(BUILD)/config.mk: Makefile
 	@mkdir -p $(@D)
-	@missing=""; \
-	if command -v dpkg-query >/dev/null 2>&1; then \
-	  for p in $(DEB_PKGS); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	  done; \
-	elif ! pkg-config --exists $(PKG_DAEMON) $(PKG_CLIENT) 2>/dev/null; then \
-	  echo "annals: cannot find the build dependencies ($(PKG_DAEMON) $(PKG_CLIENT)) with pkg-config" >&2; exit 1; \
-	fi; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
-	  else echo "annals: missing build dependencies. Install them with:" >&2; \
-	       echo "  sudo apt-get install -y$$missing" >&2; exit 1; fi; \
-	  echo "annals: installing build dependencies:$$missing" >&2; \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
-	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; } || \
-	  { echo "annals: apt-get failed; run: sudo apt-get install -y$$missing" >&2; exit 1; }; \
-	fi
+	@$(call deb_install,$(DEB_PKGS),$(PKG_DAEMON) $(PKG_CLIENT),build dependencies)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKG_DAEMON) $(PKG_CLIENT))"; \
 	   echo "DAEMON_LIBS := $$(pkg-config --libs $(PKG_DAEMON)) -lpthread"; \
 	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; } > $@.tmp && mv $@.tmp $@
@@ -112,36 +123,81 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libc
 unit: $(UNIT_BIN)
 
 # The load generator (tests/bench; its README.md says what it measures). It
-# needs msgpack and threads only, not jansson.
-BENCH_SRC  := $(wildcard tests/bench/*.c)
+# needs msgpack and threads only, not jansson. The side-by-side benchmark
+# (bench_peer*.c) is a program of its own, build/bench/bench_peers, since
+# it links hiredis, libpq and SQLite: only `make bench` builds it.
+PEERS_SRC  := $(wildcard tests/bench/bench_peer*.c)
+PEERS_OBJ  := $(PEERS_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_SRC  := $(filter-out $(PEERS_SRC),$(wildcard tests/bench/*.c))
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
-BENCH ?= feed query
+BENCH ?= feed query peers
 BENCH_DURATION ?= 5
 BENCH_QUERY_N ?= 100000 1000000
 BENCH_QUERY_DURATION ?= 3
 BENCH_QUERIES ?=
+BENCH_N ?= 1000000
+BENCH_RUNS ?= 3
+BENCH_PEERS_DURATION ?= 3
+BENCH_SYSTEMS ?= annals,redis,postgres,sqlite
+BENCH_RESULTS ?= tests/bench/RESULTS.md
 ifneq ($(BENCH_QUICK),)
 BENCH_DURATION := 2
 BENCH_QUERY_N := 20000 100000
 BENCH_QUERY_DURATION := 1
+BENCH_N := 100000
+BENCH_RUNS := 1
+BENCH_PEERS_DURATION := 1
 endif
 
 $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(BENCH_LIBS)
 
-# make bench: the workloads named in BENCH, in order, each run on a fresh
-# annalsd that the benchmark starts under a private directory and removes;
+# What the peers need is checked (and installed) only by `make bench` with
+# peers in BENCH (or when bench_peers is asked for by name). Once that has
+# been done here, make test also rebuilds bench_peers, for its smoke run
+# (tests/t/bench_peers_smoke_runs.t, skipped where it is not built, as in CI).
+PEERS_DEB_PKGS := redis-server postgresql-15 libhiredis-dev libpq-dev libsqlite3-dev
+PEERS_PKGS := hiredis libpq sqlite3
+PEERS_READY := $(wildcard $(BUILD)/config-peers.mk)
+PEERS_WANTED := $(if $(filter bench,$(MAKECMDGOALS)),$(filter peers,$(BENCH)))$(filter %bench_peers,$(MAKECMDGOALS))
+ifneq ($(PEERS_WANTED)$(if $(filter test,$(MAKECMDGOALS)),$(PEERS_READY)),)
+include $(BUILD)/config-peers.mk
+endif
+
+$(BUILD)/config-peers.mk: Makefile $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	@$(call deb_install,$(PEERS_DEB_PKGS),$(PEERS_PKGS),benchmark dependencies)
+	@{ echo "PEERS_CFLAGS := $$(pkg-config --cflags $(PEERS_PKGS))"; \
+	   echo "PEERS_LIBS := $$(pkg-config --libs $(PEERS_PKGS))"; } > $@.tmp && mv $@.tmp $@
+
+$(PEERS_OBJ): PKG_CFLAGS += $(PEERS_CFLAGS)
+$(PEERS_OBJ): $(BUILD)/config-peers.mk
+
+$(BUILD)/libbench.a: $(filter-out %/bench.o,$(BENCH_OBJ))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bench/bench_peers: $(PEERS_OBJ) $(BUILD)/libbench.a $(BUILD)/libproto.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PEERS_LIBS) $(BENCH_LIBS)
+
+# make bench: the workloads named in BENCH, in order, each run on fresh
+# servers that the benchmark starts under a private directory and removes;
 # the trap removes that directory also should the benchmark crash. feed: 1
 # and then 10 subscribers. query: load BENCH_QUERY_N events in stages and
 # run every query workload (BENCH_QUERIES: only these) at 1 and 8
-# connections, BENCH_QUERY_DURATION seconds each. All of them run even if
-# one fails; the exit status says whether any did.
+# connections, BENCH_QUERY_DURATION seconds each. peers: annals, Redis,
+# PostgreSQL and SQLite (BENCH_SYSTEMS) each load the same BENCH_N events
+# and answer the same requests at 1 and 32 connections, BENCH_PEERS_DURATION
+# seconds each, BENCH_RUNS times; the table goes to BENCH_RESULTS. All of
+# them run even if one fails; the exit status says whether any did.
 .PHONY: bench
-bench: all $(BUILD)/bench/bench
+bench: all $(BUILD)/bench/bench $(if $(filter peers,$(BENCH)),$(BUILD)/bench/bench_peers)
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
 	trap 'rm -rf "$$tmp"' EXIT; \
+	chmod 711 "$$tmp"; \
 	rc=0; \
 	for w in $(BENCH); do \
 	  case $$w in \
@@ -150,14 +206,18 @@ bench: all $(BUILD)/bench/bench
 	  query) TMPDIR="$$tmp" $(BUILD)/bench/bench --annalsd $(BUILD)/annalsd --workload query \
 	          --query-n "$(BENCH_QUERY_N)" --duration $(BENCH_QUERY_DURATION) --concurrency 1,8 \
 	          $(if $(strip $(BENCH_QUERIES)),--queries "$(BENCH_QUERIES)") || rc=1 ;; \
-	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query)" >&2; rc=2 ;; \
+	  peers) TMPDIR="$$tmp" $(BUILD)/bench/bench_peers --annalsd $(BUILD)/annalsd \
+	          --systems $(BENCH_SYSTEMS) --n $(BENCH_N) --runs $(BENCH_RUNS) \
+	          --duration $(BENCH_PEERS_DURATION) --concurrency 1,32 \
+	          --results $(BENCH_RESULTS) --command "make bench BENCH=peers$(if $(BENCH_QUICK), BENCH_QUICK=1) BENCH_N=$(BENCH_N) BENCH_RUNS=$(BENCH_RUNS) BENCH_PEERS_DURATION=$(BENCH_PEERS_DURATION)" || rc=1 ;; \
+	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers)" >&2; rc=2 ;; \
 	  esac; \
 	done; \
 	exit $$rc
 
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.
-test: all unit $(BUILD)/bench/bench
+test: all unit $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
 
 run: all

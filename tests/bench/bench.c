@@ -8,13 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_feed.h"
 #include "tests/bench/bench_query.h"
-
-atomic_int bench_interrupted;
 
 /* Add workloads here; `--workload NAME` picks one. */
 static const bench_workload bench_workloads[] = {
@@ -23,52 +20,6 @@ static const bench_workload bench_workloads[] = {
                "                                 concurrency, for each N", bench_query_run, 3, 0.2 },
 };
 #define BENCH_NWORKLOADS (sizeof bench_workloads / sizeof bench_workloads[0])
-
-int64_t bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int bench_sleep_ms(int64_t ms)
-{
-    int64_t end = bench_now_ns() + ms * 1000000;
-    while (!atomic_load(&bench_interrupted)) {
-        int64_t left = end - bench_now_ns();
-        if (left <= 0)
-            return 0;
-        if (left > 10000000)
-            left = 10000000;   /* look at the flag every 10 ms */
-        struct timespec ts = { 0, (long)left };
-        nanosleep(&ts, NULL);
-    }
-    return 1;
-}
-
-static int bench_cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-void bench_sort_i64(int64_t *v, size_t n)
-{
-    if (n)
-        qsort(v, n, sizeof *v, bench_cmp_i64);
-}
-
-int64_t bench_percentile(const int64_t *v, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (size_t)(p * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return v[rank - 1];
-}
 
 static void bench_usage(FILE *f)
 {

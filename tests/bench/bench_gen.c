@@ -249,7 +249,9 @@ void bench_gen_event(bench_rng *r, msgpack_packer *pk)
     gen_event(r, NULL, gen_kind(r), &g, NULL, pk);
 }
 
-void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
+/* Event i of the set seed; every event gets the id "g<seed>-<i>" when
+ * all_ids is set, only the umbrellas otherwise. */
+static void gen_event_at(uint64_t seed, uint64_t i, int all_ids, msgpack_packer *pk)
 {
     bench_rng r;
     gen_dates g;
@@ -257,12 +259,12 @@ void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
     int32_t day, days;
     uint64_t umbrella = i - i % GEN_UMBRELLA_EVERY;
 
+    snprintf(id, sizeof id, "g%" PRIu64 "-%" PRIu64, seed, i);
     bench_rng_derive(&r, seed, i, GEN_STREAM_EVENT);
     if (i == umbrella) {
         gen_umbrella(seed, i, &day, &days);
         bench_gen_day(day, g.start);
         bench_gen_day(day + days - 1, g.end);
-        snprintf(id, sizeof id, "g%" PRIu64 "-%" PRIu64, seed, i);
         gen_event(&r, id, 3, &g, NULL, pk);
         return;
     }
@@ -272,9 +274,19 @@ void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
         bench_gen_day(day + (int32_t)bench_rng_below(&r, (uint32_t)days), g.start);
         g.end[0] = '\0';
         snprintf(parent, sizeof parent, "g%" PRIu64 "-%" PRIu64, seed, umbrella);
-        gen_event(&r, NULL, gen_kind(&r), &g, parent, pk);
+        gen_event(&r, all_ids ? id : NULL, gen_kind(&r), &g, parent, pk);
         return;
     }
     gen_dates_draw(&r, &g);
-    gen_event(&r, NULL, gen_kind(&r), &g, NULL, pk);
+    gen_event(&r, all_ids ? id : NULL, gen_kind(&r), &g, NULL, pk);
+}
+
+void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
+{
+    gen_event_at(seed, i, 0, pk);
+}
+
+void bench_gen_event_id_at(uint64_t seed, uint64_t i, msgpack_packer *pk)
+{
+    gen_event_at(seed, i, 1, pk);
 }

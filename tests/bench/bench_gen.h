@@ -30,6 +30,12 @@ void bench_gen_event(bench_rng *r, msgpack_packer *pk);
  * take place during one of them and name it as their parent. */
 void bench_gen_event_at(uint64_t seed, uint64_t i, msgpack_packer *pk);
 
+/* bench_gen_event_id_at: event i of the set seed as bench_gen_event_at
+ * packs it, but every event carries the id "g<seed>-<i>", so a client knows
+ * the ids without asking the server (the side-by-side benchmark stores the
+ * same events under the same ids in every system). */
+void bench_gen_event_id_at(uint64_t seed, uint64_t i, msgpack_packer *pk);
+
 /* bench_gen_civil: the calendar date of day (days since 2000-01-01; may be
  * negative or past 2026). */
 void bench_gen_civil(int32_t day, int *y, int *m, int *d);

@@ -1,0 +1,344 @@
+/* bench_peer_annals.c: the annals driver of the side-by-side benchmark: a
+ * fresh annalsd (bench_annalsd.c) listening on a loopback port, asked over
+ * TCP with msgpack-RPC (bench_conn.c). Load: put_many of 500 events, four
+ * in flight on each connection. GET: get. RANGE: range over the day,
+ * limit 10000, following next should there be more. RANGE_F: range with
+ * country, limit 100. COUNT: count. PUT: put (answered once durable). */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/edtf.h"
+#include "proto/xalloc.h"
+#include "tests/bench/bench.h"
+#include "tests/bench/bench_annalsd.h"
+#include "tests/bench/bench_peer.h"
+#include "tests/bench/bench_peer_proc.h"
+
+#define ANNALS_TIMEOUT_MS 120000
+#define ANNALS_LOAD_BATCH 500
+#define ANNALS_LOAD_DEPTH 4
+#define ANNALS_RANGE_LIMIT 10000
+
+typedef struct {
+    bench_annalsd d;
+    char port[16];
+    bench_addr addr;
+} annals_server;
+
+typedef struct {
+    bench_conn *c;
+    msgpack_unpacked msg;
+} annals_conn;
+
+static int annals_start(const peer_env *env, void **server, char *err, size_t errlen)
+{
+    annals_server *s = xcalloc(1, sizeof *s);
+    char listen[64];
+    if (!env->annalsd) {
+        snprintf(err, errlen, "no annalsd binary given (--annalsd)");
+        free(s);
+        return -1;
+    }
+    if (peer_free_port(s->port, sizeof s->port, err, errlen) < 0) {
+        free(s);
+        return -1;
+    }
+    snprintf(listen, sizeof listen, "127.0.0.1:%s", s->port);
+    const char *extra[] = { "--listen", listen, "--map-size", "64GiB", NULL };
+    if (bench_annalsd_start(&s->d, env->annalsd, extra, err, errlen) < 0) {
+        free(s);
+        return -1;
+    }
+    s->addr.host = "127.0.0.1";
+    s->addr.port = s->port;
+    *server = s;
+    return 0;
+}
+
+static void annals_stop(void *server, int show_log)
+{
+    annals_server *s = server;
+    bench_annalsd_stop(&s->d, show_log);
+    free(s);
+}
+
+static int annals_footprint(void *server, peer_footprint *fp, char *err, size_t errlen)
+{
+    annals_server *s = server;
+    char data[400];
+    snprintf(data, sizeof data, "%s/data", s->d.dir);
+    fp->disk_bytes = peer_dir_bytes(data);
+    if (peer_proc_footprint(s->d.pid, fp) < 0) {
+        snprintf(err, errlen, "annalsd is gone");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- load ---- */
+
+typedef struct {
+    annals_server *s;
+    const peer_set *set;
+    _Atomic uint64_t next;
+    atomic_int failed;
+    pthread_mutex_t lock;
+    char err[512];
+} annals_load;
+
+static void annals_load_fail(annals_load *l, const char *what)
+{
+    pthread_mutex_lock(&l->lock);
+    if (!atomic_exchange(&l->failed, 1))
+        snprintf(l->err, sizeof l->err, "%s", what);
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* put_many [{events: [...]}] of events [first, last), their bytes as
+ * they are: a msgpack array is its header followed by its elements. */
+static uint32_t annals_pack_batch(bench_conn *c, const peer_set *set, uint64_t first,
+                                  uint64_t last)
+{
+    msgpack_packer pk;
+    uint32_t id = bench_conn_begin(c, "put_many", &pk);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 1);
+    buf_pack_cstr(&pk, "events");
+    msgpack_pack_array(&pk, (uint32_t)(last - first));
+    for (uint64_t i = first; i < last; i++)
+        pk.callback(pk.data, set->ev[i].body, set->ev[i].len);
+    return id;
+}
+
+static void *annals_load_main(void *arg)
+{
+    annals_load *l = arg;
+    bench_conn *c = NULL;
+    char err[512];
+    uint32_t ids[ANNALS_LOAD_DEPTH];
+    uint64_t counts[ANNALS_LOAD_DEPTH];
+    unsigned head = 0, inflight = 0;
+    int exhausted = 0;
+    msgpack_unpacked msg;
+    msgpack_unpacked_init(&msg);
+
+    if (bench_conn_open(&l->s->addr, &c, err, sizeof err) < 0)
+        goto fail;
+    for (;;) {
+        while (!exhausted && inflight < ANNALS_LOAD_DEPTH) {
+            uint64_t first = atomic_fetch_add(&l->next, ANNALS_LOAD_BATCH);
+            if (first >= l->set->n || atomic_load(&l->failed) || atomic_load(&bench_interrupted)) {
+                exhausted = 1;
+                break;
+            }
+            uint64_t last = first + ANNALS_LOAD_BATCH < l->set->n ? first + ANNALS_LOAD_BATCH
+                                                                  : l->set->n;
+            unsigned slot = (head + inflight) % ANNALS_LOAD_DEPTH;
+            ids[slot] = annals_pack_batch(c, l->set, first, last);
+            counts[slot] = last - first;
+            if (bench_conn_send(c, err, sizeof err) < 0)
+                goto fail;
+            inflight++;
+        }
+        if (inflight == 0)
+            break;
+        const msgpack_object *res, *v;
+        int64_t at;
+        int rc = bench_conn_next(c, ANNALS_TIMEOUT_MS, &msg, &at, err, sizeof err);
+        if (rc == 0)
+            snprintf(err, sizeof err, "put_many: no response within %d s", ANNALS_TIMEOUT_MS / 1000);
+        if (rc <= 0 || bench_conn_response(&msg.data, ids[head], &res, err, sizeof err) < 0)
+            goto fail;
+        v = bench_map_get(res, "ids");
+        if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != counts[head]) {
+            snprintf(err, sizeof err, "put_many: a result without one id per event");
+            goto fail;
+        }
+        head = (head + 1) % ANNALS_LOAD_DEPTH;
+        inflight--;
+    }
+    msgpack_unpacked_destroy(&msg);
+    bench_conn_close(c);
+    return NULL;
+
+fail:
+    annals_load_fail(l, err);
+    msgpack_unpacked_destroy(&msg);
+    bench_conn_close(c);
+    return NULL;
+}
+
+static int annals_load_set(void *server, const peer_set *set, unsigned conns, char *err,
+                           size_t errlen)
+{
+    annals_load l;
+    pthread_t *th = xcalloc(conns, sizeof *th);
+    memset(&l, 0, sizeof l);
+    l.s = server;
+    l.set = set;
+    pthread_mutex_init(&l.lock, NULL);
+    for (unsigned i = 0; i < conns; i++)
+        if (pthread_create(&th[i], NULL, annals_load_main, &l) != 0) {
+            fprintf(stderr, "bench_peers: cannot start a thread\n");
+            abort();
+        }
+    for (unsigned i = 0; i < conns; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    pthread_mutex_destroy(&l.lock);
+    if (!l.err[0] && atomic_load(&bench_interrupted))
+        snprintf(l.err, sizeof l.err, "interrupted");
+    if (l.err[0]) {
+        snprintf(err, errlen, "%s", l.err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static int annals_open(void *server, void **conn, char *err, size_t errlen)
+{
+    annals_server *s = server;
+    annals_conn *c = xcalloc(1, sizeof *c);
+    if (bench_conn_open(&s->addr, &c->c, err, errlen) < 0) {
+        free(c);
+        return -1;
+    }
+    msgpack_unpacked_init(&c->msg);
+    *conn = c;
+    return 0;
+}
+
+static void annals_close(void *conn)
+{
+    annals_conn *c = conn;
+    if (!c)
+        return;
+    msgpack_unpacked_destroy(&c->msg);
+    bench_conn_close(c->c);
+    free(c);
+}
+
+static void annals_kv(msgpack_packer *pk, const char *k, const char *v)
+{
+    buf_pack_cstr(pk, k);
+    buf_pack_cstr(pk, v);
+}
+
+static void annals_day(msgpack_packer *pk, const char *k, int32_t day)
+{
+    char s[16];
+    int y, m, d;
+    edtf_civil_from_days(day, &y, &m, &d);
+    snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);
+    annals_kv(pk, k, s);
+}
+
+/* Pack the request for r (cursor: the next page of a RANGE) and send it. */
+static uint32_t annals_pack(annals_conn *c, const peer_req *r, const msgpack_object *cursor)
+{
+    msgpack_packer pk;
+    uint32_t id;
+    switch (r->work) {
+    case PEER_GET:
+        id = bench_conn_begin(c->c, "get", &pk);
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_map(&pk, 1);
+        annals_kv(&pk, "id", r->id);
+        return id;
+    case PEER_PUT:
+        id = bench_conn_begin(c->c, "put", &pk);
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_map(&pk, 1);
+        buf_pack_cstr(&pk, "event");
+        pk.callback(pk.data, r->event->body, r->event->len);
+        return id;
+    case PEER_COUNT:
+        id = bench_conn_begin(c->c, "count", &pk);
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_map(&pk, 2);
+        annals_day(&pk, "from", r->lo);
+        annals_day(&pk, "to", r->hi);
+        return id;
+    default:
+        id = bench_conn_begin(c->c, "range", &pk);
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_map(&pk, 3 + (r->work == PEER_RANGE_F) + !!cursor);
+        annals_day(&pk, "from", r->lo);
+        annals_day(&pk, "to", r->hi);
+        if (r->work == PEER_RANGE_F)
+            annals_kv(&pk, "country", r->country);
+        buf_pack_cstr(&pk, "limit");
+        msgpack_pack_uint32(&pk, r->limit ? r->limit : ANNALS_RANGE_LIMIT);
+        if (cursor) {
+            buf_pack_cstr(&pk, "cursor");
+            buf_pack_str(&pk, cursor->via.str.ptr, cursor->via.str.size);
+        }
+        return id;
+    }
+}
+
+static int annals_call(void *conn, const peer_req *r, uint64_t *hits, char *err, size_t errlen)
+{
+    annals_conn *c = conn;
+    const msgpack_object *res, *v, *next;
+    char cursor[1024];
+    msgpack_object cur = { .type = MSGPACK_OBJECT_STR };
+    int64_t at;
+    int more = 0;
+    *hits = 0;
+    do {
+        uint32_t id = annals_pack(c, r, more ? &cur : NULL);
+        if (bench_conn_call(c->c, id, ANNALS_TIMEOUT_MS, &c->msg, &res, &at, err, errlen) < 0)
+            return -1;
+        switch (r->work) {
+        case PEER_GET:
+            v = bench_map_get(res, "event");
+            if (!v || v->type != MSGPACK_OBJECT_MAP) {
+                snprintf(err, errlen, "get: a result without an event");
+                return -1;
+            }
+            *hits = 1;
+            return 0;
+        case PEER_PUT:
+            if (!bench_map_get(res, "id")) {
+                snprintf(err, errlen, "put: a result without an id");
+                return -1;
+            }
+            *hits = 1;
+            return 0;
+        case PEER_COUNT:
+            if (bench_map_uint(res, "count", hits) < 0) {
+                snprintf(err, errlen, "count: a result without a count");
+                return -1;
+            }
+            return 0;
+        default:
+            v = bench_map_get(res, "events");
+            next = bench_map_get(res, "next");
+            if (!v || v->type != MSGPACK_OBJECT_ARRAY || !next) {
+                snprintf(err, errlen, "range: a result without events and next");
+                return -1;
+            }
+            *hits += v->via.array.size;
+            more = r->work == PEER_RANGE && next->type == MSGPACK_OBJECT_STR &&
+                   next->via.str.size < sizeof cursor;
+            if (more) {
+                /* The reply's memory goes with the next call: keep a copy. */
+                memcpy(cursor, next->via.str.ptr, next->via.str.size);
+                cur.via.str.ptr = cursor;
+                cur.via.str.size = next->via.str.size;
+            }
+        }
+    } while (more);
+    return 0;
+}
+
+const peer_driver peer_annals = {
+    "annals", annals_start, annals_load_set, annals_footprint,
+    annals_open, annals_call, annals_close, annals_stop,
+};

@@ -1,0 +1,399 @@
+/* bench_peer_table.c: the side-by-side benchmark's report (see
+ * bench_peer_table.h). Every figure is the median of that figure over the
+ * runs (each run loads every system afresh, in an order that rotates from
+ * run to run). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/bench/bench_peer_table.h"
+
+#define MIB (1024.0 * 1024.0)
+
+static int table_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n); the mean of the middle two when n is even. */
+static double table_median(double *v, unsigned n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, table_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+typedef struct {
+    unsigned n;               /* runs with at least one good reply */
+    double ops, p50, p99, hits;
+    uint64_t errors;
+    unsigned ran;
+} table_cell;
+
+static table_cell table_result(const peer_report *rep, unsigned s, unsigned w, unsigned c)
+{
+    double ops[PEER_MAX_RUNS], p50[PEER_MAX_RUNS], p99[PEER_MAX_RUNS], hits[PEER_MAX_RUNS];
+    table_cell cell;
+    memset(&cell, 0, sizeof cell);
+    for (unsigned r = 0; r < rep->runs; r++) {
+        const peer_result *x = &rep->res[s][w][c][r];
+        if (!x->ran)
+            continue;
+        cell.ran++;
+        cell.errors += x->errors;
+        if (!x->ok)
+            continue;
+        ops[cell.n] = x->ops;
+        p50[cell.n] = x->p50;
+        p99[cell.n] = x->p99;
+        hits[cell.n] = x->hits;
+        cell.n++;
+    }
+    cell.ops = table_median(ops, cell.n);
+    cell.p50 = table_median(p50, cell.n);
+    cell.p99 = table_median(p99, cell.n);
+    cell.hits = table_median(hits, cell.n);
+    return cell;
+}
+
+typedef struct {
+    unsigned n;
+    double secs, rate, disk, mem, anon;
+    unsigned check_bad, ran;
+} table_load;
+
+static table_load table_load_of(const peer_report *rep, unsigned s)
+{
+    double secs[PEER_MAX_RUNS], rate[PEER_MAX_RUNS], disk[PEER_MAX_RUNS], mem[PEER_MAX_RUNS],
+        anon[PEER_MAX_RUNS];
+    table_load l;
+    memset(&l, 0, sizeof l);
+    for (unsigned r = 0; r < rep->runs; r++) {
+        const peer_load_result *x = &rep->load[s][r];
+        l.ran += x->ran;
+        l.check_bad += x->check_bad;
+        if (!x->loaded)
+            continue;
+        secs[l.n] = x->secs;
+        rate[l.n] = x->secs > 0 ? (double)rep->n / x->secs : 0;
+        disk[l.n] = (double)x->fp.disk_bytes;
+        mem[l.n] = (double)x->fp.mem_bytes;
+        anon[l.n] = (double)x->fp.anon_bytes;
+        l.n++;
+    }
+    l.secs = table_median(secs, l.n);
+    l.rate = table_median(rate, l.n);
+    l.disk = table_median(disk, l.n);
+    l.mem = table_median(mem, l.n);
+    l.anon = table_median(anon, l.n);
+    return l;
+}
+
+static int table_annals(const peer_report *rep)
+{
+    for (unsigned s = 0; s < rep->nsys; s++)
+        if (strcmp(rep->sys[s]->name, "annals") == 0)
+            return (int)s;
+    return -1;
+}
+
+/* A number in a cell: fewer decimals as it grows. */
+static void table_num(double v, char *out, size_t len)
+{
+    snprintf(out, len, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
+}
+
+/* annals' figure over this one's, or "-". */
+static void table_ratio(double annals, double peer, int self, char *out, size_t len)
+{
+    if (self || annals <= 0 || peer <= 0)
+        snprintf(out, len, "-");
+    else
+        snprintf(out, len, "%.2f", annals / peer);
+}
+
+static void table_row(FILE *out, int md, const char *const *cells, const int *width, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (md)
+            fprintf(out, "| %s ", cells[i]);
+        else
+            fprintf(out, i ? " %*s" : "%-*s", width[i], cells[i]);
+    }
+    fprintf(out, md ? "|\n" : "\n");
+}
+
+static void table_rule(FILE *out, const char *rule)
+{
+    fprintf(out, "%s\n", rule);
+}
+
+static void table_loads(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "system", "load s", "events/s", "annals/this",
+                                        "disk MiB", "disk B/event", "mem MiB", "mem w/o files MiB",
+                                        "checks" };
+    static const int width[] = { 8, 8, 9, 11, 9, 12, 8, 17, 8 };
+    int a = table_annals(rep);
+    double annals_rate = a >= 0 ? table_load_of(rep, (unsigned)a).rate : 0;
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|---|--:|--:|--:|--:|--:|--:|--:|---|");
+    for (unsigned s = 0; s < rep->nsys; s++) {
+        table_load l = table_load_of(rep, s);
+        char c[9][32];
+        const char *cells[9];
+        snprintf(c[0], 32, "%s", rep->sys[s]->name);
+        if (!l.n) {
+            for (int i = 1; i < 9; i++)
+                snprintf(c[i], 32, "-");
+            snprintf(c[1], 32, "%s", l.ran ? "FAILED" : "-");
+        } else {
+            table_num(l.secs, c[1], 32);
+            snprintf(c[2], 32, "%.0f", l.rate);
+            table_ratio(annals_rate, l.rate, (int)s == a, c[3], 32);
+            snprintf(c[4], 32, "%.0f", l.disk / MIB);
+            snprintf(c[5], 32, "%.0f", l.disk / (double)rep->n);
+            snprintf(c[6], 32, "%.0f", l.mem / MIB);
+            snprintf(c[7], 32, "%.0f", l.anon / MIB);
+            if (!rep->check)
+                snprintf(c[8], 32, "-");
+            else
+                snprintf(c[8], 32, "%s", l.check_bad ? "WRONG" : "ok");
+        }
+        for (int i = 0; i < 9; i++)
+            cells[i] = c[i];
+        table_row(out, md, cells, width, 9);
+    }
+}
+
+static unsigned table_works(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "workload", "conc", "system", "ops/s", "p50 ms",
+                                        "p99 ms", "hits", "annals/this", "errors" };
+    static const int width[] = { 8, 4, 8, 9, 8, 8, 8, 11, 7 };
+    int a = table_annals(rep);
+    unsigned bad = 0;
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|");
+    for (unsigned w = 0; w < PEER_NWORKS; w++) {
+        if (!rep->works[w])
+            continue;
+        for (unsigned ci = 0; ci < rep->nconc; ci++) {
+            double annals_ops = a >= 0 ? table_result(rep, (unsigned)a, w, ci).ops : 0;
+            for (unsigned s = 0; s < rep->nsys; s++) {
+                table_cell cell = table_result(rep, s, w, ci);
+                char c[9][32];
+                const char *cells[9];
+                snprintf(c[0], 32, "%s", peer_work_names[w]);
+                snprintf(c[1], 32, "%u", rep->conc[ci]);
+                snprintf(c[2], 32, "%s", rep->sys[s]->name);
+                if (!cell.n) {
+                    snprintf(c[3], 32, "%s", cell.errors ? "ERR" : "-");
+                    for (int i = 4; i < 8; i++)
+                        snprintf(c[i], 32, "-");
+                } else {
+                    snprintf(c[3], 32, "%.0f", cell.ops);
+                    table_num(cell.p50 / 1e6, c[4], 32);
+                    table_num(cell.p99 / 1e6, c[5], 32);
+                    table_num(cell.hits, c[6], 32);
+                    table_ratio(annals_ops, cell.ops, (int)s == a, c[7], 32);
+                }
+                snprintf(c[8], 32, "%" PRIu64, cell.errors);
+                bad += cell.errors > 0;
+                for (int i = 0; i < 9; i++)
+                    cells[i] = c[i];
+                table_row(out, md, cells, width, 9);
+            }
+        }
+    }
+    return bad;
+}
+
+/* The first error of each system and workload that had any. */
+static void table_errors(const peer_report *rep, FILE *out)
+{
+    int head = 0;
+    for (unsigned s = 0; s < rep->nsys; s++) {
+        for (unsigned r = 0; r < rep->runs; r++) {
+            const peer_load_result *l = &rep->load[s][r];
+            if (l->error[0]) {
+                if (!head++)
+                    fprintf(out, "\nErrors:\n\n");
+                fprintf(out, "- %s, run %u: %s\n", rep->sys[s]->name, r + 1, l->error);
+                break;
+            }
+        }
+        for (unsigned w = 0; w < PEER_NWORKS; w++)
+            for (unsigned c = 0; c < rep->nconc; c++)
+                for (unsigned r = 0; r < rep->runs; r++) {
+                    const peer_result *x = &rep->res[s][w][c][r];
+                    if (x->errors) {
+                        if (!head++)
+                            fprintf(out, "\nErrors:\n\n");
+                        fprintf(out, "- %s %s c=%u, run %u: %" PRIu64 " errors; first: %s\n",
+                                rep->sys[s]->name, peer_work_names[w], rep->conc[c], r + 1,
+                                x->errors, x->first_error);
+                        r = rep->runs;
+                    }
+                }
+    }
+}
+
+unsigned peer_table_print(const peer_report *rep, FILE *out, int md)
+{
+    unsigned bad = 0;
+    if (!md)
+        fprintf(out, "\nannals side by side: N=%" PRIu64 " events (%.0f bytes each packed), "
+                     "%.1f s per workload and concurrency, median of %u run%s\n\n",
+                rep->n, rep->n ? (double)rep->set_bytes / (double)rep->n : 0, rep->secs,
+                rep->runs, rep->runs == 1 ? "" : "s");
+    table_loads(rep, out, md);
+    fprintf(out, "\n");
+    bad = table_works(rep, out, md);
+    for (unsigned s = 0; s < rep->nsys; s++)
+        for (unsigned r = 0; r < rep->runs; r++)
+            bad += rep->load[s][r].ran && (!rep->load[s][r].loaded || rep->load[s][r].check_bad);
+    table_errors(rep, out);
+    return bad;
+}
+
+/* A line of /proc/cpuinfo or /proc/meminfo after "key", trimmed. */
+static void table_proc_field(const char *file, const char *key, char *out, size_t len)
+{
+    char line[512];
+    FILE *f = fopen(file, "r");
+    snprintf(out, len, "?");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        char *v = strchr(line, ':');
+        if (!v)
+            continue;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        v[strcspn(v, "\n")] = '\0';
+        snprintf(out, len, "%s", v);
+        break;
+    }
+    fclose(f);
+}
+
+static const char *const table_notes =
+    "## What each system does\n"
+    "\n"
+    "Every system stores the same N events, byte for byte (the generator's msgpack, about\n"
+    "830 bytes, with an id `g<seed>-<i>`), and every connection asks every system the\n"
+    "same requests in the same order (`peer_draw`: seeded per workload and connection).\n"
+    "A window [lo, hi] of days selects the events that may overlap it (PROTOCOL.md\n"
+    "section 5, `overlap`): earliest start day <= hi and latest end day >= lo. The\n"
+    "peers index the start day per *span class* (latest end - earliest start: <= 3, 15,\n"
+    "63, 255, 1023, 4095 days), and ask each class for start in [lo - span, hi] and\n"
+    "end >= lo: a bounded scan, instead of one that reaches back to the longest event.\n"
+    "Before the timed runs, the first 10 requests of each query workload are asked of\n"
+    "each system and the hit counts compared with a brute-force count over the events\n"
+    "(`checks`). Every driver decodes every event it receives (msgpack), as a client\n"
+    "would.\n"
+    "\n"
+    "- **annals**: a fresh `annalsd` on a loopback TCP port, msgpack-RPC. GET `get`;\n"
+    "  RANGE `range` over the day, limit 10000; RANGE_F `range` with `country`, limit\n"
+    "  100; COUNT `count`; PUT `put` (answered once durable, group commit). LOAD\n"
+    "  `put_many` of 500 events, 4 in flight on each of 4 connections.\n"
+    "- **redis**: `redis-server` on a loopback port, `appendonly yes`, `appendfsync\n"
+    "  always`, no RDB snapshots, no AOF rewrite. A hash `ev` id -> event; per span\n"
+    "  class a sorted set `s:<c>` and per country `c:<CC>:<c>`, scored by the start\n"
+    "  day, members `<end day>:<id>`. GET `HGET`; RANGE one pipelined ZRANGEBYSCORE\n"
+    "  per class, the end day filtered client-side, then `HMGET` of the ids; RANGE_F\n"
+    "  the same over the country's sets `WITHSCORES`, sorted by (start day, id)\n"
+    "  client-side, first 100 fetched; COUNT `ZCOUNT` of the window per class plus\n"
+    "  the members that start before it and end in it; PUT `MULTI` `HSET` `ZADD`s\n"
+    "  `EXEC`. LOAD the same commands pipelined, 500 events per batch, 4 connections.\n"
+    "- **postgres**: its own cluster (initdb, then postgres on a Unix socket in the\n"
+    "  run's directory, no TCP; as the user nobody under root), `fsync` and\n"
+    "  `synchronous_commit` on, `shared_buffers=256MB`, `max_wal_size=4GB`. Table\n"
+    "  `events (id text primary key, span_class smallint, start_day int, end_day int,\n"
+    "  countries text[], body bytea)`, btree on (span_class, start_day, end_day), GIN\n"
+    "  on countries. Prepared statements (but RANGE_F: its generic plan reads the GIN\n"
+    "  list of MA, 65% of the events, 4x slower than a plan for the value), binary\n"
+    "  results. RANGE `WHERE` the OR of the\n"
+    "  classes' ranges `AND end_day >= lo`; RANGE_F also `countries @> ARRAY[cc]`\n"
+    "  `ORDER BY start_day, id LIMIT 100`; COUNT the sum of one `count(*)` per class\n"
+    "  (each an index-only range scan; one count over the OR walks the whole index);\n"
+    "  PUT one `INSERT`. LOAD\n"
+    "  binary `COPY` on 4 connections into the bare table, then the primary key, the\n"
+    "  indexes and `VACUUM ANALYZE`.\n"
+    "- **sqlite**: in-process (no server, no socket: an embedded reference), WAL,\n"
+    "  `synchronous=FULL`, `mmap_size` 2 GiB, one connection per thread. Tables\n"
+    "  `events` (id unique, body blob, index on (span_class, start_day, end_day)) and\n"
+    "  `event_countries` (one row per country, covering index (country, span_class,\n"
+    "  start_day, end_day, id, ev)). Queries as for postgres; PUT `BEGIN IMMEDIATE`,\n"
+    "  the inserts, `COMMIT`. LOAD one transaction, then the indexes, then a\n"
+    "  checkpoint that truncates the WAL. Its memory columns are the most heap SQLite\n"
+    "  held in the benchmark process (`sqlite3_memory_highwater`).\n"
+    "\n"
+    "Columns: *load s* from the first write to the last event durable and indexed;\n"
+    "*disk* the blocks in use under the system's data directory after the load\n"
+    "(AOF for Redis; data and WAL for PostgreSQL; database and WAL for SQLite); *mem*\n"
+    "the proportional set size (Pss) of the server's processes after the load, and\n"
+    "*w/o files* the part that is not a mapped file (anonymous and shared memory:\n"
+    "LMDB's map is a mapped file, PostgreSQL's shared buffers are shared memory);\n"
+    "*ops/s* replies that passed / the run's time; *p50*, *p99* latency of a request\n"
+    "(nearest rank); *hits* events received per reply (the count for COUNT);\n"
+    "*annals/this* annals' ops/s (events/s for the load) over this system's.\n";
+
+int peer_table_write(const peer_report *rep, const char *path)
+{
+    char cpu[256], mem[64], stamp[64];
+    struct utsname u;
+    time_t now = time(NULL);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    table_proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
+    table_proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
+    if (uname(&u) < 0)
+        snprintf(u.release, sizeof u.release, "?");
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    fprintf(f, "# annals side by side: Redis, PostgreSQL, SQLite\n\n");
+    fprintf(f, "Produced by `%s`\n(build/bench/bench_peers; tests/bench/README.md says what it "
+               "measures) on %s, in %.0f s.\n\n", rep->command, stamp, rep->elapsed);
+    fprintf(f, "Machine: %ld CPUs (nproc), %.1f GiB RAM, Linux %s, %s.\n\n",
+            sysconf(_SC_NPROCESSORS_ONLN), strtod(mem, NULL) / (1024.0 * 1024.0), u.release, cpu);
+    fprintf(f, "Versions:");
+    for (unsigned s = 0; s < rep->nsys; s++)
+        fprintf(f, "%s %s %s", s ? "," : "", rep->sys[s]->name, rep->version[s]);
+    fprintf(f, ".\n\n");
+    fprintf(f, "N = %" PRIu64 " events (%.0f bytes each packed), seed %" PRIu64 ", %.1f s per "
+               "workload and concurrency, median of %u run%s; each run loads every system "
+               "afresh, the systems in turn, the order rotating from run to run. The benchmark "
+               "client shares the machine with the server.\n\n",
+            rep->n, rep->n ? (double)rep->set_bytes / (double)rep->n : 0, rep->seed, rep->secs,
+            rep->runs, rep->runs == 1 ? "" : "s");
+    fprintf(f, "## Load\n\n");
+    table_loads(rep, f, 1);
+    fprintf(f, "\n## Workloads\n\n");
+    for (unsigned w = 0; w < PEER_NWORKS; w++)
+        if (rep->works[w])
+            fprintf(f, "- %s: %s\n", peer_work_names[w], peer_work_what[w]);
+    fprintf(f, "\n");
+    table_works(rep, f, 1);
+    table_errors(rep, f);
+    fprintf(f, "\n%s", table_notes);
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
