@@ -70,6 +70,11 @@ int store_mdb_error(int rc, const char *what, char *err, size_t errlen)
                  "raise map_size in the config and restart annalsd");
         return ERROR_DB_FULL;
     }
+    if (rc == MDB_TXN_FULL) {
+        snprintf(err, errlen, "the write changes more database pages than one transaction "
+                 "can hold; send fewer events per put_many");
+        return ERROR_TOO_LARGE;
+    }
     if (rc == ENOSPC || rc == EDQUOT) {
         snprintf(err, errlen, "the disk holding the database is full");
         return ERROR_DB_FULL;

@@ -82,6 +82,9 @@ static int writer_apply(store_writer *sw, writer_job *job, int64_t now)
         writer_item *it = &job->items[i];
         buf_t change;
         buf_init(&change);
+        free(it->change);           /* from an earlier try of this job */
+        it->change = NULL;
+        it->change_len = 0;
         if (job->op == WRITER_PUT)
             rc = store_write_put(sw, it->id, it->idlen, &it->bounds, it->body, it->body_len,
                                  now, &job->seq, &change, job->err, sizeof job->err);
@@ -97,14 +100,33 @@ static int writer_apply(store_writer *sw, writer_job *job, int64_t now)
     return rc ? rc : end;
 }
 
-/* Apply a batch of jobs in one transaction and commit it. */
+/* Commit the open transaction for jobs [from, to): a failed commit fails
+ * those of them that had succeeded. Returns the commit's code. */
+static int writer_commit_part(store_writer *sw, writer_job *from, writer_job *to, char *err, size_t errlen)
+{
+    int rc = store_write_commit(sw, err, errlen);
+    for (writer_job *j = from; j != to; j = j->next)
+        if (rc && j->rc == 0) {
+            j->rc = rc;
+            snprintf(j->err, sizeof j->err, "%s", err);
+        }
+    if (rc)
+        log_error("commit failed: %s", err);
+    return rc;
+}
+
+/* Apply a batch of jobs in one transaction and commit it. A job that finds
+ * the transaction full of the jobs before it (LMDB bounds the pages one
+ * transaction may change: too_large from the writer) is retried alone in a
+ * transaction of its own after those are committed. */
 static void writer_run_batch(writer_t *w, writer_job *batch)
 {
     store_writer *sw;
     char err[512];
-    uint64_t items = 0, written = 0, deletes = 0, failed = 0;
+    uint64_t items = 0, written = 0, deletes = 0, failed = 0, commits = 0;
     int rc = store_write_begin(w->store, &sw, err, sizeof err);
     int64_t now = writer_now_ms();
+    writer_job *open_from = batch;     /* first job of the open transaction */
 
     for (writer_job *j = batch; j; j = j->next) {
         items += j->nitems;
@@ -114,6 +136,18 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
             continue;
         }
         j->rc = writer_apply(sw, j, now);
+        if (j->rc == ERROR_TOO_LARGE && j != open_from) {
+            if (writer_commit_part(sw, open_from, j, err, sizeof err) == 0)
+                commits++;
+            open_from = j;
+            if ((rc = store_write_begin(w->store, &sw, err, sizeof err)) == 0) {
+                j->err_index = -1;
+                j->rc = writer_apply(sw, j, now);
+            } else {
+                j->rc = rc;
+                snprintf(j->err, sizeof j->err, "%s", err);
+            }
+        }
     }
     if (rc == 0 && (w->retention.max_entries || w->retention.max_age_ms)) {
         int64_t min_time = w->retention.max_age_ms ? now - (int64_t)w->retention.max_age_ms : 0;
@@ -133,14 +167,15 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
     if (rc) {
         log_error("cannot start a write transaction: %s", err);
         for (writer_job *j = batch; j; j = j->next)
-            failed++;
+            if (j->rc)
+                failed++;
+            else
+                written += j->op == WRITER_PUT ? j->nitems : 0, deletes += j->op == WRITER_PUT ? 0 : j->nitems;
     } else {
-        rc = store_write_commit(sw, err, sizeof err);
+        rc = writer_commit_part(sw, open_from, NULL, err, sizeof err);
+        if (rc == 0)
+            commits++;
         for (writer_job *j = batch; j; j = j->next) {
-            if (rc && j->rc == 0) {
-                j->rc = rc;
-                snprintf(j->err, sizeof j->err, "%s", err);
-            }
             if (j->rc == 0) {
                 if (j->op == WRITER_PUT)
                     written += j->nitems;
@@ -150,13 +185,10 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
                 failed++;
             }
         }
-        if (rc)
-            log_error("commit failed: %s", err);
     }
 
     pthread_mutex_lock(&w->lock);
-    if (rc == 0)
-        w->stats.commits++;
+    w->stats.commits += commits;
     w->stats.events_written += written;
     w->stats.deletes += deletes;
     w->stats.failed_jobs += failed;
