@@ -210,25 +210,11 @@ static void pg_put32(buf_t *b, int32_t v)
     buf_append(b, &x, 4);
 }
 
-/* The text[] of e's countries in the binary array format: dimensions,
- * no nulls, element type, size and lower bound, then each element. */
-static void pg_countries_bin(buf_t *b, const peer_event *e)
-{
-    pg_put32(b, 1);
-    pg_put32(b, 0);
-    pg_put32(b, PG_OID_TEXT);
-    pg_put32(b, e->ncountries);
-    pg_put32(b, 1);
-    for (unsigned k = 0; k < e->ncountries; k++) {
-        pg_put32(b, 2);
-        buf_append(b, e->countries[k], 2);
-    }
-}
-
-/* One COPY tuple of e. */
+/* One COPY tuple of e. countries is a text[] in the binary array format:
+ * dimensions, no nulls, the element type, size and lower bound, then each
+ * element's length and bytes. */
 static void pg_copy_row(buf_t *b, const peer_event *e)
 {
-    buf_t arr;
     size_t idl = strlen(e->id);
     pg_put16(b, 6);
     pg_put32(b, (int32_t)idl);
@@ -239,11 +225,16 @@ static void pg_copy_row(buf_t *b, const peer_event *e)
     pg_put32(b, e->start_day);
     pg_put32(b, 4);
     pg_put32(b, e->end_day);
-    buf_init(&arr);
-    pg_countries_bin(&arr, e);
-    pg_put32(b, (int32_t)arr.len);
-    buf_append(b, arr.data, arr.len);
-    buf_release(&arr);
+    pg_put32(b, 20 + 6 * e->ncountries);
+    pg_put32(b, 1);
+    pg_put32(b, 0);
+    pg_put32(b, PG_OID_TEXT);
+    pg_put32(b, e->ncountries);
+    pg_put32(b, 1);
+    for (unsigned k = 0; k < e->ncountries; k++) {
+        pg_put32(b, 2);
+        buf_append(b, e->countries[k], 2);
+    }
     pg_put32(b, (int32_t)e->len);
     buf_append(b, e->body, e->len);
 }

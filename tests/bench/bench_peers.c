@@ -361,7 +361,7 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
         }
     }
 stop:
-    d->stop(server, show_log && o->env.verbose);
+    d->stop(server, show_log);
 out:
     peer_dir_remove(dir);
     o->env.dir = NULL;
