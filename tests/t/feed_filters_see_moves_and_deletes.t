@@ -13,6 +13,7 @@ use FindBin ();
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Annals::Test;
+use Annals::FeedCheck qw(check_deliveries);
 use Annals::MsgPack;
 use Annals::Dates qw(event_bounds window overlaps within);
 
@@ -177,34 +178,8 @@ for my $k (0 .. $#filters) {
     ok(@want > 0 && @want < $final, "$name: passes " . scalar(@want) . " of $final changes"
        . " ($by_prev through the previous version only, $deletes deletes)");
 
-    my @live_seqs = map { $_->{seq} } @{ $live_got->[$k] // [] };
-    is_deeply(\@live_seqs, \@want, "$name: the live subscription delivers exactly seqs @want");
-    my @back_seqs = map { $_->{seq} } @{ $back_got->[$k] // [] };
-    is_deeply(\@back_seqs, \@want, "$name: the backlog subscription (since 0) delivers the same");
-
-    # changes, with the same filter, three at a time.
-    my (@pulled, $since, $rounds);
-    $since = 0;
-    while (1) {
-        my ($e, $r) = rpc('changes', { %$f, since => $since, limit => 3 });
-        if ($e) { fail("$name: changes: " . to_json($e)); last }
-        last unless @{ $r->{changes} };
-        push @pulled, @{ $r->{changes} };
-        $since = $r->{next};
-        last if ++$rounds > 100;
-    }
-    is_deeply([map { $_->{seq} } @pulled], \@want, "$name: changes, paged by 3, returns the same seqs");
-
-    # Content: the log's entry, without an event for a delete.
-    my $wrong = 0;
-    for my $c (@{ $live_got->[$k] // [] }, @{ $back_got->[$k] // [] }, @pulled) {
-        my %c = %$c;
-        delete $c{sub};
-        next if to_json(\%c) eq to_json($log_at{ $c{seq} } // {})
-             && ($c{op} eq 'put' ? ref $c{event} eq 'HASH' : !exists $c{event});
-        diag("$name: " . to_json($c) . ' vs log ' . to_json($log_at{ $c{seq} })) unless $wrong++;
-    }
-    is($wrong, 0, "$name: every change delivered is the log's entry (no event on a delete)");
+    check_deliveries(name => $name, filter => $f, want => \@want, live => $live_got->[$k],
+                     backlog => $back_got->[$k], log_at => \%log_at);
 }
 
 # The scenario covers what the section is about.
