@@ -27,6 +27,8 @@ void config_defaults(config_t *cfg)
     cfg->changes_max_entries = 0;
     cfg->changes_max_age_ms = 0;
     cfg->feed_heartbeat_ms = 10000;
+    cfg->index_max_lag = 50000;
+    cfg->index_idle_ms = 20;
     cfg->feed_buffer = 4ULL << 20;
     cfg->log_level = LOG_INFO;
 }
@@ -214,6 +216,21 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
             return -1;
         }
         cfg->changes_max_entries = u;
+        return 0;
+    }
+    if (strcmp(key, "index_max_lag") == 0) {
+        if (config_parse_uint(value, UINT64_MAX, &u, 10) < 0 || u == 0) {
+            snprintf(err, errlen, "index_max_lag: '%s' is not a count of at least 1", value);
+            return -1;
+        }
+        cfg->index_max_lag = u;
+        return 0;
+    }
+    if (strcmp(key, "index_idle") == 0) {
+        if (config_parse_duration(value, &cfg->index_idle_ms) < 0) {
+            snprintf(err, errlen, "index_idle: '%s' is not a duration (e.g. 20ms, 1s)", value);
+            return -1;
+        }
         return 0;
     }
     if (strcmp(key, "changes_max_age") == 0 || strcmp(key, "feed_heartbeat") == 0) {

@@ -28,6 +28,8 @@ typedef struct {
     uint64_t changes_max_age_ms;    /* change-log retention by age; 0 keeps all */
     uint64_t feed_heartbeat_ms;     /* heartbeat interval of quiet subscriptions */
     uint64_t feed_buffer;           /* live feed bytes queued per connection */
+    uint64_t index_max_lag;         /* events written but not indexed before indexing goes first */
+    uint64_t index_idle_ms;         /* no write for this long: index what waits */
     log_level log_level;
 } config_t;
 

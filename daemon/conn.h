@@ -49,7 +49,13 @@ struct conn {
     feed_sub *subs;             /* this connection's subscriptions */
     int feed_dirty;             /* feed output waiting for conn_flush */
     size_t feed_backlog;        /* bytes queued when it became dirty */
+    int index_state;            /* CONN_INDEX_*: what the writer said of the index */
+    int index_rc;               /* its error, when it failed */
+    char index_err[512];
 };
+
+/* Where a read waiting for the deferred index stands (index_wait.c). */
+enum { CONN_INDEX_NONE = 0, CONN_INDEX_READY, CONN_INDEX_FAILED };
 
 /* conn_accept: accept a pending connection on server (a listener). */
 void conn_accept(server_t *srv, uv_stream_t *server);

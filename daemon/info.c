@@ -52,7 +52,7 @@ int info_stats(rpc_call *call)
     }
     writer_stats(srv->writer, &ws);
 
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
     info_kv_uint(pk, "events", st.events);
     info_kv_uint(pk, "seq", st.seq);
     info_kv_uint(pk, "changes", st.changes);
@@ -76,6 +76,13 @@ int info_stats(rpc_call *call)
     info_kv_uint(pk, "deletes", ws.deletes);
     info_kv_uint(pk, "largest_batch", ws.largest_batch);
     info_kv_uint(pk, "failed", ws.failed_jobs);
+
+    buf_pack_cstr(pk, "index");
+    msgpack_pack_map(pk, 4);
+    info_kv_uint(pk, "waiting", store_index_lag(srv->store));
+    info_kv_uint(pk, "commits", ws.index_commits);
+    info_kv_uint(pk, "events_indexed", ws.events_indexed);
+    info_kv_uint(pk, "failures", ws.index_failures);
 
     buf_pack_cstr(pk, "db");
     msgpack_pack_map(pk, 5);

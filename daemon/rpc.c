@@ -5,6 +5,7 @@
 #include "daemon/aggregate.h"
 #include "daemon/events.h"
 #include "daemon/feed.h"
+#include "daemon/index_wait.h"
 #include "daemon/info.h"
 #include "daemon/log.h"
 #include "daemon/params.h"
@@ -16,6 +17,7 @@ typedef struct {
     const char *name;
     rpc_handler fn;
     int write;                  /* answered by the writer thread */
+    int index;                  /* reads the indexes: waits for them to catch up */
     const char *params[24];     /* accepted parameter names */
 } rpc_method;
 
@@ -24,20 +26,20 @@ typedef struct {
                     "parent", "q"
 
 static const rpc_method rpc_methods[] = {
-    { "hello",    info_hello,      0, { NULL } },
-    { "ping",     info_ping,       0, { NULL } },
-    { "stats",    info_stats,      0, { NULL } },
-    { "put",      events_put,      1, { "event", NULL } },
-    { "put_many", events_put_many, 1, { "events", NULL } },
-    { "get",      events_get,      0, { "id", NULL } },
-    { "delete",   events_delete,   1, { "id", NULL } },
-    { "range",    query_range,     0, { RPC_FILTERS, "limit", "order", "cursor", NULL } },
-    { "count",    query_count,     0, { RPC_FILTERS, NULL } },
-    { "histogram", aggregate_histogram, 0, { RPC_FILTERS, "bucket", "spread", NULL } },
-    { "top",      aggregate_top,   0, { RPC_FILTERS, "field", "limit", NULL } },
-    { "subscribe", feed_subscribe, 0, { "since", RPC_FILTERS, NULL } },
-    { "unsubscribe", feed_unsubscribe, 0, { "sub", NULL } },
-    { "changes",  feed_changes,    0, { "since", "limit", RPC_FILTERS, NULL } },
+    { "hello",    info_hello,      0, 0, { NULL } },
+    { "ping",     info_ping,       0, 0, { NULL } },
+    { "stats",    info_stats,      0, 0, { NULL } },
+    { "put",      events_put,      1, 0, { "event", NULL } },
+    { "put_many", events_put_many, 1, 0, { "events", NULL } },
+    { "get",      events_get,      0, 0, { "id", NULL } },
+    { "delete",   events_delete,   1, 0, { "id", NULL } },
+    { "range",    query_range,     0, 1, { RPC_FILTERS, "limit", "order", "cursor", NULL } },
+    { "count",    query_count,     0, 1, { RPC_FILTERS, NULL } },
+    { "histogram", aggregate_histogram, 0, 1, { RPC_FILTERS, "bucket", "spread", NULL } },
+    { "top",      aggregate_top,   0, 1, { RPC_FILTERS, "field", "limit", NULL } },
+    { "subscribe", feed_subscribe, 0, 0, { "since", RPC_FILTERS, NULL } },
+    { "unsubscribe", feed_unsubscribe, 0, 0, { "sub", NULL } },
+    { "changes",  feed_changes,    0, 0, { "since", "limit", RPC_FILTERS, NULL } },
 };
 
 static const rpc_method *rpc_find(const char *name, size_t len)
@@ -224,6 +226,8 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         call.method = m->name;
         call.params = a[3].via.array.size ? &a[3].via.array.ptr[0] : NULL;
         rc = rpc_check_params(&call, m);
+        if (rc == 0 && m->index && (rc = index_wait_before(&call)) == RPC_WAIT)
+            return RPC_WAIT;
     }
     if (rc && busy)
         return RPC_WAIT;

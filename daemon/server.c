@@ -172,7 +172,8 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *s
     srv->started_ms = server_now_ms();
     msgpack_unpacked_init(&srv->unpacked);
     writer_retention retention = { cfg->changes_max_entries, cfg->changes_max_age_ms };
-    srv->writer = writer_new(loop, store, &retention, feed_flush, srv);
+    writer_index_policy index = { cfg->index_max_lag, cfg->index_idle_ms };
+    srv->writer = writer_new(loop, store, &retention, &index, feed_flush, srv);
     feed_start(srv);
 
     uv_signal_init(loop, &srv->sigint);

@@ -167,11 +167,22 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
     }
     MDB_val dk = { 8, "next_doc" };
     rc = mdb_get(txn, s->meta, &dk, &v);
-    s->next_doc = 1;
+    uint64_t next_doc = 1;
     if (rc == 0 && v.mv_size == 8)
-        memcpy(&s->next_doc, v.mv_data, 8);
+        memcpy(&next_doc, v.mv_data, 8);
     else if (rc != MDB_NOTFOUND && rc)
         goto fail;
+    atomic_store(&s->next_doc, next_doc);
+    /* A database written before the index was deferred has every doc
+     * indexed: no "indexed" entry means all of them. */
+    MDB_val ik = { 7, "indexed" };
+    rc = mdb_get(txn, s->meta, &ik, &v);
+    uint64_t indexed = next_doc;
+    if (rc == 0 && v.mv_size == 8)
+        memcpy(&indexed, v.mv_data, 8);
+    else if (rc != MDB_NOTFOUND && rc)
+        goto fail;
+    atomic_store(&s->indexed_doc, indexed);
     /* Postings made by other rules than this build's would hide events. */
     MDB_val xk = { 5, "terms" };
     uint32_t terms = 0;
@@ -249,6 +260,25 @@ fail:
     return -1;
 }
 
+uint64_t store_map_room(store_t *s, uint64_t *map_size)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st)) {
+        *map_size = 0;
+        return 0;
+    }
+    uint64_t used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    *map_size = info.me_mapsize;
+    return info.me_mapsize > used ? info.me_mapsize - used : 0;
+}
+
+uint64_t store_index_lag(store_t *s)
+{
+    uint64_t next = atomic_load(&s->next_doc), indexed = atomic_load(&s->indexed_doc);
+    return next > indexed ? next - indexed : 0;
+}
+
 void store_close(store_t *s)
 {
     if (!s)
@@ -264,6 +294,7 @@ void store_close(store_t *s)
     term_set_release(&s->writer.old_terms);
     term_set_release(&s->writer.new_terms);
     msgpack_unpacked_destroy(&s->writer.scratch);
+    store_index_batch_free(s->writer.ibatch);
     free(s->path);
     free(s);
 }

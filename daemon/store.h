@@ -5,8 +5,11 @@
  * (id -> doc), "records" (doc -> record), "slots" (the time index: slot ->
  * rest of the bounds),
  * "post" (term -> slots, the secondary indexes of terms.h) and "changes"
- * (seq -> change), laid out as index.h describes. Every write updates all of
- * them in one transaction. Reads run on the event-loop thread inside a short
+ * (seq -> change), laid out as index.h describes. A write updates the
+ * records, ids, change log and meta in one durable transaction; the time
+ * index, postings and day counts of a new event follow later, many events
+ * at a time (store_write_index), and queries wait for them
+ * (store_index_lag). Reads run on the event-loop thread inside a short
  * read transaction; writes run on the writer thread, many jobs per
  * transaction, each job in a nested transaction of its own so one failing job
  * does not undo the others. */
@@ -177,5 +180,32 @@ int store_write_commit(store_writer *w, char *err, size_t errlen);
 
 /* store_write_abort: drop the transaction. */
 void store_write_abort(store_writer *w);
+
+/* store_index_lag: how many docs have a durable record but no index entries
+ * yet (committed state; any thread). Every event written before the index
+ * caught up is invisible to range, count, histogram and top until it has. */
+uint64_t store_index_lag(store_t *s);
+
+/* store_write_inline: in this transaction, index new events in the put
+ * itself, as long as no earlier event waits to be indexed (the writer's
+ * choice when the map has little room left: see writer.c). */
+void store_write_inline(store_writer *w);
+
+/* store_map_room: bytes of the map beyond the highest page in use (pages
+ * freed below it are reusable too, so there is at least this much room),
+ * and the map's size. Writer thread. */
+uint64_t store_map_room(store_t *s, uint64_t *map_size);
+
+/* store_write_index: in the open transaction (outside any job), build the
+ * time-index entries, postings and day counts of up to max_docs of the
+ * events not indexed yet, oldest doc first, sorted by key so each index page
+ * is touched once. *ndocs: how many were indexed. Returns 0, ERROR_TOO_LARGE
+ * (the transaction is full: commit or abort it, then try fewer),
+ * ERROR_DB_FULL or ERROR_INTERNAL. */
+int store_write_index(store_writer *w, size_t max_docs, size_t *ndocs, char *err, size_t errlen);
+
+/* store_write_index_release: free the buffers store_write_index keeps
+ * between calls (after a catch-up, so they do not hold memory while idle). */
+void store_write_index_release(store_t *s);
 
 #endif

@@ -36,6 +36,10 @@ struct store_writer {
     uint64_t job_next_doc;
     uint64_t trimmed;   /* highest seq trimmed, in this transaction */
     uint64_t job_trimmed; /* trimmed when the current job began */
+    uint64_t indexed_doc; /* first doc not yet indexed, in this transaction */
+    uint64_t job_indexed_doc;
+    int index_inline;   /* index new events in the put itself (store_write_inline) */
+    struct store_index_batch *ibatch; /* store_write_index's buffers, or NULL */
 };
 
 struct store {
@@ -45,7 +49,10 @@ struct store {
     int lock_fd;
     _Atomic uint64_t seq;   /* last committed seq; written by the writer thread */
     _Atomic uint64_t trimmed; /* highest seq removed from the change log */
-    uint64_t next_doc;      /* committed; used by the writer thread only */
+    /* Committed; written by the writer thread, read by any. Docs from
+     * indexed_doc on have records but no index entries yet (store_index.c). */
+    _Atomic uint64_t next_doc;
+    _Atomic uint64_t indexed_doc;
     struct store_reader reader;
     struct store_writer writer;
 };
@@ -61,8 +68,20 @@ int store_index_event(store_t *s, MDB_txn *txn, const unsigned char slot[INDEX_S
                       const edtf_bounds_t *b, const term_set *ts, int add, int whole,
                       char *err, size_t errlen);
 
-/* store_rebuild_postings: empty the time and posting databases and index
- * every event again (when STORE_TERMS_VERSION changed). */
+/* The deferred index (store_index.c): entries gathered for a batch of docs. */
+typedef struct store_index_batch store_index_batch;
+store_index_batch *store_index_batch_new(void);
+void store_index_batch_free(store_index_batch *b);
+
+/* store_index_docs: add the time entries, postings and day counts of the
+ * records of docs in [from, to), at most max_docs of them, in txn. *reached:
+ * the first doc not indexed (to when all were); *ndocs: records indexed. */
+int store_index_docs(store_t *s, MDB_txn *txn, store_index_batch *b, uint64_t from, uint64_t to,
+                     size_t max_docs, uint64_t *reached, size_t *ndocs, char *err, size_t errlen);
+
+/* store_rebuild_postings: empty the time, posting and day-count databases
+ * and mark every event unindexed, so the writer indexes them all again (when
+ * STORE_TERMS_VERSION changed). Sets s->indexed_doc. */
 int store_rebuild_postings(store_t *s, MDB_txn *txn, char *err, size_t errlen);
 
 /* store_migrate_v1: turn a format 1 database (events keyed by id, time

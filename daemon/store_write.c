@@ -16,7 +16,9 @@ int store_write_begin(store_t *s, store_writer **out, char *err, size_t errlen)
     w->job = NULL;
     w->seq = store_seq(s);
     w->trimmed = store_trimmed(s);
-    w->next_doc = s->next_doc;
+    w->next_doc = atomic_load(&s->next_doc);
+    w->indexed_doc = atomic_load(&s->indexed_doc);
+    w->index_inline = 0;
     *out = w;
     return 0;
 }
@@ -36,6 +38,7 @@ int store_job_begin(store_writer *w, char *err, size_t errlen)
     w->job_seq = w->seq;
     w->job_trimmed = w->trimmed;
     w->job_next_doc = w->next_doc;
+    w->job_indexed_doc = w->indexed_doc;
     return 0;
 }
 
@@ -57,6 +60,7 @@ int store_job_end(store_writer *w, int ok, char *err, size_t errlen)
         w->seq = w->job_seq;
         w->trimmed = w->job_trimmed;
         w->next_doc = w->job_next_doc;
+        w->indexed_doc = w->job_indexed_doc;
     }
     return rc;
 }
@@ -150,38 +154,14 @@ static void store_terms_minus(const term_set *a, const term_set *b, term_set *ou
 
 int store_rebuild_postings(store_t *s, MDB_txn *txn, char *err, size_t errlen)
 {
-    MDB_cursor *cur;
-    MDB_val k, v;
-    term_set ts;
-    msgpack_unpacked up;
+    uint64_t first = 1;
+    MDB_val k = { 7, "indexed" }, v = { 8, &first };
     int rc;
     if ((rc = mdb_drop(txn, s->post, 0)) || (rc = mdb_drop(txn, s->time, 0)) ||
-        (rc = mdb_drop(txn, s->counts, 0)))
+        (rc = mdb_drop(txn, s->counts, 0)) || (rc = mdb_put(txn, s->meta, &k, &v, 0)))
         return store_mdb_error(rc, "rebuild indexes", err, errlen);
-    if ((rc = mdb_cursor_open(txn, s->events, &cur)))
-        return store_mdb_error(rc, "rebuild indexes", err, errlen);
-    term_set_init(&ts);
-    msgpack_unpacked_init(&up);
-    int code = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        index_record rec;
-        unsigned char slot[INDEX_SLOT_SIZE];
-        if (k.mv_size != INDEX_DOC_SIZE || index_record_parse(v.mv_data, v.mv_size, &rec) < 0) {
-            snprintf(err, errlen, "rebuild indexes: a stored record is damaged");
-            code = ERROR_INTERNAL;
-            break;
-        }
-        terms_of_body(rec.body, rec.body_len, &up, &ts);
-        index_slot(index_class_of(&rec.bounds), rec.bounds.start_lo, index_doc_parse(k.mv_data), slot);
-        if ((code = store_index_event(s, txn, slot, &rec.bounds, &ts, 1, 1, err, errlen)))
-            break;
-    }
-    if (!code && rc != MDB_NOTFOUND)
-        code = store_mdb_error(rc, "rebuild indexes", err, errlen);
-    mdb_cursor_close(cur);
-    term_set_release(&ts);
-    msgpack_unpacked_destroy(&up);
-    return code;
+    atomic_store(&s->indexed_doc, first);
+    return 0;
 }
 
 /* Append the change entry of seq: the previous version (in w->prev) and the
@@ -266,16 +246,24 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
 
     if ((rc = store_load_old(w, txn, id, idlen, &doc, &old, &found, err, errlen)))
         return rc;
+    /* A new event, or one not indexed yet, is indexed later
+     * (store_index.c), unless the writer asked for it now; an indexed one
+     * is kept in step here. */
+    int indexed = found && doc < w->indexed_doc;
     if (!found) {
         doc = w->next_doc++;
+        if (w->index_inline && w->indexed_doc == doc) {
+            w->indexed_doc = doc + 1;
+            indexed = 1;
+        }
         index_doc_key(doc, dk);
         MDB_val k = { idlen, (void *)id }, v = { INDEX_DOC_SIZE, dk };
         if ((rc = mdb_put(txn, w->s->ids, &k, &v, 0)))
             return store_mdb_error(rc, "write id", err, errlen);
     }
-    terms_of_body(body, body_len, &w->scratch, &w->new_terms);
-    index_slot(index_class_of(b), b->start_lo, doc, new_slot);
-    if (found) {
+    if (indexed && found) {
+        terms_of_body(body, body_len, &w->scratch, &w->new_terms);
+        index_slot(index_class_of(b), b->start_lo, doc, new_slot);
         index_slot(index_class_of(&old.bounds), old.bounds.start_lo, doc, old_slot);
         if (memcmp(old_slot, new_slot, INDEX_SLOT_SIZE) == 0) {
             /* Same slot: touch only the terms that changed. */
@@ -294,11 +282,15 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
             if (!rc)
                 rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, 1, err, errlen);
         }
-    } else {
-        rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, 1, err, errlen);
+        if (rc)
+            return rc;
     }
-    if (rc)
-        return rc;
+    if (indexed && !found) {
+        terms_of_body(body, body_len, &w->scratch, &w->new_terms);
+        index_slot(index_class_of(b), b->start_lo, doc, new_slot);
+        if ((rc = store_index_event(w->s, txn, new_slot, b, &w->new_terms, 1, 1, err, errlen)))
+            return rc;
+    }
 
     rec.bounds = *b;
     rec.seq = w->seq + 1;
@@ -338,7 +330,8 @@ int store_write_delete(store_writer *w, const char *id, size_t idlen, int64_t no
         return ERROR_NOT_FOUND;
     }
     index_slot(index_class_of(&old.bounds), old.bounds.start_lo, doc, slot);
-    if ((rc = store_index_event(w->s, txn, slot, &old.bounds, &w->old_terms, 0, 1, err, errlen)))
+    if (doc < w->indexed_doc &&
+        (rc = store_index_event(w->s, txn, slot, &old.bounds, &w->old_terms, 0, 1, err, errlen)))
         return rc;
     index_doc_key(doc, dk);
     MDB_val ek = { INDEX_DOC_SIZE, dk }, ik = { idlen, (void *)id };
@@ -398,7 +391,15 @@ int store_write_commit(store_writer *w, char *err, size_t errlen)
             return code;
         }
     }
-    if (w->next_doc != w->s->next_doc) {
+    if (w->indexed_doc != atomic_load(&w->s->indexed_doc)) {
+        MDB_val k = { 7, "indexed" }, v = { 8, &w->indexed_doc };
+        if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
+            int code = store_mdb_error(rc, "write indexed", err, errlen);
+            store_write_abort(w);
+            return code;
+        }
+    }
+    if (w->next_doc != atomic_load(&w->s->next_doc)) {
         MDB_val k = { 8, "next_doc" }, v = { 8, &w->next_doc };
         if ((rc = mdb_put(w->txn, w->s->meta, &k, &v, 0))) {
             int code = store_mdb_error(rc, "write next_doc", err, errlen);
@@ -418,7 +419,8 @@ int store_write_commit(store_writer *w, char *err, size_t errlen)
     w->txn = NULL;
     if (rc)
         return store_mdb_error(rc, "commit", err, errlen);
-    w->s->next_doc = w->next_doc;
+    atomic_store(&w->s->next_doc, w->next_doc);
+    atomic_store(&w->s->indexed_doc, w->indexed_doc);
     atomic_store(&w->s->seq, w->seq);
     atomic_store(&w->s->trimmed, w->trimmed);
     return 0;
@@ -436,5 +438,36 @@ void store_write_abort(store_writer *w)
     }
     w->seq = store_seq(w->s);
     w->trimmed = store_trimmed(w->s);
-    w->next_doc = w->s->next_doc;
+    w->next_doc = atomic_load(&w->s->next_doc);
+    w->indexed_doc = atomic_load(&w->s->indexed_doc);
+}
+
+void store_write_inline(store_writer *w)
+{
+    w->index_inline = 1;
+}
+
+int store_write_index(store_writer *w, size_t max_docs, size_t *ndocs, char *err, size_t errlen)
+{
+    uint64_t reached;
+    *ndocs = 0;
+    if (w->job) {
+        snprintf(err, errlen, "internal: indexing inside a job");
+        return ERROR_INTERNAL;
+    }
+    if (w->indexed_doc >= w->next_doc)
+        return 0;
+    if (!w->ibatch)
+        w->ibatch = store_index_batch_new();
+    int rc = store_index_docs(w->s, w->txn, w->ibatch, w->indexed_doc, w->next_doc, max_docs,
+                              &reached, ndocs, err, errlen);
+    if (rc == 0)
+        w->indexed_doc = reached;
+    return rc;
+}
+
+void store_write_index_release(store_t *s)
+{
+    store_index_batch_free(s->writer.ibatch);
+    s->writer.ibatch = NULL;
 }

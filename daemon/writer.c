@@ -1,4 +1,5 @@
 /* writer.c: the writer thread and its group commit (see writer.h). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,12 @@
 #define WRITER_BATCH_BYTES (64u << 20)
 /* Change-log entries trimmed per commit at most. */
 #define WRITER_TRIM_STEPS 2000
+/* Events indexed per commit of the deferred index: it starts here, grows
+ * while commits succeed and halves when LMDB finds the transaction full
+ * (one transaction may dirty at most about 128k pages). */
+#define WRITER_INDEX_CHUNK 4096
+#define WRITER_INDEX_CHUNK_MIN 16
+#define WRITER_INDEX_CHUNK_MAX 65536
 
 struct writer {
     uv_loop_t *loop;
@@ -29,6 +36,9 @@ struct writer {
     int stopping;
     int started;
     writer_retention retention;
+    writer_index_policy index;
+    size_t index_chunk;
+    int index_stuck;        /* indexing failed: idle indexing waits for a write */
     writer_after_cb after;
     void *after_ud;
     writer_stats_t stats;
@@ -115,6 +125,37 @@ static int writer_commit_part(store_writer *sw, writer_job *from, writer_job *to
     return rc;
 }
 
+/* The map has less room left than the deferred index may need: a quarter of
+ * the map, at most WRITER_INDEX_ROOM. */
+#define WRITER_INDEX_ROOM (1024ULL << 20)
+
+static int writer_map_tight(writer_t *w)
+{
+    uint64_t map_size, room = store_map_room(w->store, &map_size);
+    uint64_t want = map_size / 4 < WRITER_INDEX_ROOM ? map_size / 4 : WRITER_INDEX_ROOM;
+    return room < want;
+}
+
+static int writer_catch_up(writer_t *w, uint64_t target, char *err, size_t errlen);
+
+/* Hand finished jobs (a list) back to the loop thread. */
+static void writer_hand_back(writer_t *w, writer_job *list)
+{
+    if (!list)
+        return;
+    writer_job *last = list;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&w->lock);
+    if (w->done_tail)
+        w->done_tail->next = list;
+    else
+        w->done_head = list;
+    w->done_tail = last;
+    pthread_mutex_unlock(&w->lock);
+    uv_async_send(&w->async);
+}
+
 /* Apply a batch of jobs in one transaction and commit it. A job that finds
  * the transaction full of the jobs before it (LMDB bounds the pages one
  * transaction may change: too_large from the writer) is retried alone in a
@@ -124,7 +165,17 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
     store_writer *sw;
     char err[512];
     uint64_t items = 0, written = 0, deletes = 0, failed = 0, commits = 0;
+    /* Near the end of the map, index everything before writing more, and
+     * new events inside their own put: a write that does not fit then
+     * fails with db_full while the index of everything stored is complete,
+     * so reads keep working (index_stuck: an earlier attempt failed, most
+     * likely for lack of room; the writes are tried anyway). */
+    int tight = writer_map_tight(w);
+    if (tight && !w->index_stuck && store_index_lag(w->store) > 0)
+        writer_catch_up(w, 0, err, sizeof err);
     int rc = store_write_begin(w->store, &sw, err, sizeof err);
+    if (rc == 0 && tight)
+        store_write_inline(sw);
     int64_t now = writer_now_ms();
     writer_job *open_from = batch;     /* first job of the open transaction */
 
@@ -187,6 +238,8 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
         }
     }
 
+    if (commits)
+        w->index_stuck = 0;
     pthread_mutex_lock(&w->lock);
     w->stats.commits += commits;
     w->stats.events_written += written;
@@ -194,16 +247,106 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
     w->stats.failed_jobs += failed;
     if (items > w->stats.largest_batch)
         w->stats.largest_batch = items;
-    writer_job *last = batch;
-    while (last->next)
-        last = last->next;
-    if (w->done_tail)
-        w->done_tail->next = batch;
-    else
-        w->done_head = batch;
-    w->done_tail = last;
     pthread_mutex_unlock(&w->lock);
-    uv_async_send(&w->async);
+    writer_hand_back(w, batch);
+}
+
+/* Index the next chunk of events not indexed yet, in a commit of its own. */
+static int writer_index_chunk(writer_t *w, char *err, size_t errlen)
+{
+    for (;;) {
+        store_writer *sw;
+        size_t n = 0;
+        int rc = store_write_begin(w->store, &sw, err, errlen);
+        if (rc)
+            return rc;
+        rc = store_write_index(sw, w->index_chunk, &n, err, errlen);
+        if (rc == ERROR_TOO_LARGE && w->index_chunk > WRITER_INDEX_CHUNK_MIN) {
+            store_write_abort(sw);
+            w->index_chunk /= 2;
+            continue;
+        }
+        if (rc) {
+            store_write_abort(sw);
+            return rc;
+        }
+        if ((rc = store_write_commit(sw, err, errlen)))
+            return rc;
+        if (w->index_chunk < WRITER_INDEX_CHUNK_MAX)
+            w->index_chunk += w->index_chunk / 4;
+        pthread_mutex_lock(&w->lock);
+        w->stats.index_commits++;
+        w->stats.events_indexed += n;
+        pthread_mutex_unlock(&w->lock);
+        return 0;
+    }
+}
+
+/* Index until at most target events wait. Returns 0 or the error that
+ * stopped it (logged; the events stay unindexed, nothing is lost). */
+static int writer_catch_up(writer_t *w, uint64_t target, char *err, size_t errlen)
+{
+    int rc = 0;
+    while (store_index_lag(w->store) > target)
+        if ((rc = writer_index_chunk(w, err, errlen)))
+            break;
+    store_write_index_release(w->store);
+    if (rc) {
+        log_error("indexing new events: %s", err);
+        w->index_stuck = 1;
+        pthread_mutex_lock(&w->lock);
+        w->stats.index_failures++;
+        pthread_mutex_unlock(&w->lock);
+    }
+    return rc;
+}
+
+/* Wait for work. While events wait to be indexed and no write comes for
+ * idle_ms, index them a chunk at a time, looking for new work between
+ * chunks. Called and returns with the lock held. */
+static void writer_wait(writer_t *w)
+{
+    int idle = 0;
+    while (!w->queue_head && !w->stopping) {
+        if (w->index_stuck || store_index_lag(w->store) == 0) {
+            if (idle) {
+                pthread_mutex_unlock(&w->lock);
+                store_write_index_release(w->store);
+                pthread_mutex_lock(&w->lock);
+                idle = 0;
+                continue;
+            }
+            pthread_cond_wait(&w->cond, &w->lock);
+            continue;
+        }
+        if (!idle) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += (time_t)(w->index.idle_ms / 1000);
+            ts.tv_nsec += (long)(w->index.idle_ms % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != ETIMEDOUT)
+                continue;
+            if (w->queue_head || w->stopping)
+                break;
+            idle = 1;
+        }
+        char err[512];
+        pthread_mutex_unlock(&w->lock);
+        if (writer_index_chunk(w, err, sizeof err)) {
+            log_error("indexing new events: %s", err);
+            w->index_stuck = 1;
+        }
+        pthread_mutex_lock(&w->lock);
+    }
+    if (idle) {
+        pthread_mutex_unlock(&w->lock);
+        store_write_index_release(w->store);
+        pthread_mutex_lock(&w->lock);
+    }
 }
 
 static void *writer_main(void *arg)
@@ -211,8 +354,7 @@ static void *writer_main(void *arg)
     writer_t *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->queue_head && !w->stopping)
-            pthread_cond_wait(&w->cond, &w->lock);
+        writer_wait(w);
         if (!w->queue_head)
             break;
         /* Take what waits, up to the batch limit: every job that arrived
@@ -230,7 +372,36 @@ static void *writer_main(void *arg)
             w->queue_tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&w->lock);
-        writer_run_batch(w, batch);
+
+        /* Readers waiting for the index are answered after the writes of
+         * the batch are, and after everything committed is indexed. */
+        writer_job *writes = NULL, **wt = &writes, *waiters = NULL, **xt = &waiters;
+        for (writer_job *j = batch, *next; j; j = next) {
+            next = j->next;
+            j->next = NULL;
+            if (j->op == WRITER_INDEX) {
+                *xt = j;
+                xt = &j->next;
+            } else {
+                *wt = j;
+                wt = &j->next;
+            }
+        }
+        if (writes)
+            writer_run_batch(w, writes);
+        if (waiters) {
+            char err[512];
+            int rc = writer_catch_up(w, 0, err, sizeof err);
+            for (writer_job *j = waiters; j; j = j->next) {
+                j->rc = rc;
+                if (rc)
+                    snprintf(j->err, sizeof j->err, "the new events could not be indexed: %.400s", err);
+            }
+            writer_hand_back(w, waiters);
+        } else if (w->index.max_lag && !w->index_stuck && store_index_lag(w->store) > w->index.max_lag) {
+            char err[512];
+            writer_catch_up(w, w->index.max_lag / 2, err, sizeof err);
+        }
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
@@ -256,9 +427,11 @@ static void on_writer_done(uv_async_t *handle)
 }
 
 writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention,
-                     writer_after_cb after, void *after_ud)
+                     const writer_index_policy *index, writer_after_cb after, void *after_ud)
 {
     writer_t *w = xcalloc(1, sizeof *w);
+    w->index = *index;
+    w->index_chunk = WRITER_INDEX_CHUNK;
     w->after = after;
     w->after_ud = after_ud;
     w->loop = loop;

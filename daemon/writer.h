@@ -25,7 +25,10 @@ typedef struct {
     uint64_t seq;           /* the seq this item got */
 } writer_item;
 
-enum { WRITER_PUT = 1, WRITER_DELETE = 2, WRITER_TRIM = 3 /* no items: retention only */ };
+enum {
+    WRITER_PUT = 1, WRITER_DELETE = 2, WRITER_TRIM = 3 /* no items: retention only */,
+    WRITER_INDEX = 4            /* no items: done once every event committed before it is indexed */
+};
 
 typedef struct writer_job writer_job;
 typedef void (*writer_done_cb)(writer_job *job);
@@ -48,6 +51,7 @@ struct writer_job {
 
 typedef struct {
     uint64_t commits, events_written, deletes, largest_batch, failed_jobs;
+    uint64_t index_commits, events_indexed, index_failures;
 } writer_stats_t;
 
 /* Change-log retention, applied a bounded number of entries per commit. */
@@ -56,13 +60,21 @@ typedef struct {
     uint64_t max_age_ms;    /* 0: no limit */
 } writer_retention;
 
+/* When the deferred index (store.h) catches up: at once for a WRITER_INDEX
+ * job; by itself once more than max_lag events wait (back under max_lag / 2)
+ * and when no write came for idle_ms. */
+typedef struct {
+    uint64_t max_lag;
+    uint64_t idle_ms;
+} writer_index_policy;
+
 /* Called on the loop thread after the done callbacks of one wake-up, so
  * work they queued (feed output) can be flushed once rather than per job. */
 typedef void (*writer_after_cb)(void *ud);
 
 /* writer_new: start the thread. The writer holds an async handle on loop. */
 writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *retention,
-                     writer_after_cb after, void *after_ud);
+                     const writer_index_policy *index, writer_after_cb after, void *after_ud);
 
 /* writer_job_new: a job with room for nitems items (zeroed). */
 writer_job *writer_job_new(int op, size_t nitems);

@@ -40,6 +40,8 @@ my @bad_configs = (
     ["listen = 127.0.0.1:0\nmax_depth = 99\n", 2, qr/max_depth/, 'a value out of range'],
     ["# ok\nlog_level = info\n\n\njust some words\n", 5, qr/just some words|key = value/, 'a line without ='],
     ["map_size = lots\n", 1, qr/map_size/, 'a size that is not a size'],
+    ["# deferred index\nindex_max_lag = 0\n", 2, qr/index_max_lag/, 'an index_max_lag of 0'],
+    ["index_idle = soon\n", 1, qr/index_idle/, 'an index_idle that is not a duration'],
 );
 for my $c (@bad_configs) {
     my ($text, $line, $what, $label) = @$c;
