@@ -1,8 +1,9 @@
 /* writer.h: the writer thread. The event loop hands it write jobs; it applies
- * every job waiting in one LMDB transaction (group commit), each job in a
- * nested transaction so a failing job is undone alone, syncs, and hands the
- * jobs back to the loop thread, so reads keep being served while a commit
- * waits for the disk. */
+ * every job waiting in one LMDB transaction (group commit; a failing job is
+ * undone alone by redoing the others), syncs, and hands the jobs back to the
+ * loop thread, so reads keep being served while a commit waits for the
+ * disk. Between commits it builds the index entries of new events
+ * (store_write_index). */
 #ifndef ANNALS_WRITER_H
 #define ANNALS_WRITER_H
 
