@@ -199,10 +199,23 @@ uint64_t store_map_room(store_t *s, uint64_t *map_size);
 /* store_write_index: in the open transaction (outside any job), build the
  * time-index entries, postings and day counts of up to max_docs of the
  * events not indexed yet, oldest doc first, sorted by key so each index page
- * is touched once. *ndocs: how many were indexed. Returns 0, ERROR_TOO_LARGE
- * (the transaction is full: commit or abort it, then try fewer),
- * ERROR_DB_FULL or ERROR_INTERNAL. */
-int store_write_index(store_writer *w, size_t max_docs, size_t *ndocs, char *err, size_t errlen);
+ * is touched once. *ndocs: how many were indexed. stop, when not NULL, is
+ * asked now and then whether to give up (say, because a write came).
+ * Returns 0, ERROR_TOO_LARGE (the transaction is full: abort it, then try
+ * fewer), ERROR_DB_FULL, ERROR_INTERNAL, or STORE_INDEX_STOPPED (abort the
+ * transaction). */
+typedef struct {
+    int (*fn)(void *ud);
+    void *ud;
+} store_index_stop;
+#define STORE_INDEX_STOPPED 1
+int store_write_index(store_writer *w, size_t max_docs, const store_index_stop *stop, size_t *ndocs,
+                      char *err, size_t errlen);
+
+/* store_write_index_times: where the last store_write_index spent its time
+ * (reading records into index entries, sorting them, writing them), in
+ * microseconds, for the log. */
+void store_write_index_times(store_writer *w, uint64_t *read_us, uint64_t *sort_us, uint64_t *write_us);
 
 /* store_write_index_release: free the buffers store_write_index keeps
  * between calls (after a catch-up, so they do not hold memory while idle). */

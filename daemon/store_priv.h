@@ -73,11 +73,19 @@ typedef struct store_index_batch store_index_batch;
 store_index_batch *store_index_batch_new(void);
 void store_index_batch_free(store_index_batch *b);
 
+/* store_index_batch_times: how long the last store_index_docs spent reading
+ * records into entries, sorting them and writing them, in microseconds. */
+void store_index_batch_times(const store_index_batch *b, uint64_t *read_us, uint64_t *sort_us,
+                             uint64_t *write_us);
+
 /* store_index_docs: add the time entries, postings and day counts of the
  * records of docs in [from, to), at most max_docs of them, in txn. *reached:
- * the first doc not indexed (to when all were); *ndocs: records indexed. */
+ * the first doc not indexed (to when all were); *ndocs: records indexed.
+ * Returns 0, an error code, or STORE_INDEX_STOPPED when stop (if not NULL)
+ * said so (the transaction then holds part of the batch: abort it). */
 int store_index_docs(store_t *s, MDB_txn *txn, store_index_batch *b, uint64_t from, uint64_t to,
-                     size_t max_docs, uint64_t *reached, size_t *ndocs, char *err, size_t errlen);
+                     size_t max_docs, const store_index_stop *stop, uint64_t *reached, size_t *ndocs,
+                     char *err, size_t errlen);
 
 /* store_rebuild_postings: empty the time, posting and day-count databases
  * and mark every event unindexed, so the writer indexes them all again (when

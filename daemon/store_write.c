@@ -447,7 +447,8 @@ void store_write_inline(store_writer *w)
     w->index_inline = 1;
 }
 
-int store_write_index(store_writer *w, size_t max_docs, size_t *ndocs, char *err, size_t errlen)
+int store_write_index(store_writer *w, size_t max_docs, const store_index_stop *stop, size_t *ndocs,
+                      char *err, size_t errlen)
 {
     uint64_t reached;
     *ndocs = 0;
@@ -459,11 +460,18 @@ int store_write_index(store_writer *w, size_t max_docs, size_t *ndocs, char *err
         return 0;
     if (!w->ibatch)
         w->ibatch = store_index_batch_new();
-    int rc = store_index_docs(w->s, w->txn, w->ibatch, w->indexed_doc, w->next_doc, max_docs,
+    int rc = store_index_docs(w->s, w->txn, w->ibatch, w->indexed_doc, w->next_doc, max_docs, stop,
                               &reached, ndocs, err, errlen);
     if (rc == 0)
         w->indexed_doc = reached;
     return rc;
+}
+
+void store_write_index_times(store_writer *w, uint64_t *read_us, uint64_t *sort_us, uint64_t *write_us)
+{
+    *read_us = *sort_us = *write_us = 0;
+    if (w->ibatch)
+        store_index_batch_times(w->ibatch, read_us, sort_us, write_us);
 }
 
 void store_write_index_release(store_t *s)

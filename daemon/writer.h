@@ -62,7 +62,8 @@ typedef struct {
 } writer_retention;
 
 /* When the deferred index (store.h) catches up: at once for a WRITER_INDEX
- * job; by itself once more than max_lag events wait (back under max_lag / 2)
+ * job; by itself once more than max_lag events wait (a slice of indexing
+ * after each batch of writes then, so writes keep pace with indexing)
  * and when no write came for idle_ms. */
 typedef struct {
     uint64_t max_lag;

@@ -39,7 +39,7 @@ static int catch_up(store_t *s, size_t chunk)
         size_t n;
         if (store_write_begin(s, &w, err, sizeof err))
             return -1;
-        if (store_write_index(w, chunk, &n, err, sizeof err)) {
+        if (store_write_index(w, chunk, NULL, &n, err, sizeof err)) {
             store_write_abort(w);
             diag("store_write_index: %s", err);
             return -1;
