@@ -86,6 +86,11 @@ typedef struct {
     peer_event put;
 } peer_draw;
 
+/* peer_req_count_all: a COUNT whose window, 1900..2099, holds every event
+ * the generator makes (the set's and the PUT workload's): its answer is how
+ * many events a system's queries can see. */
+void peer_req_count_all(peer_req *r);
+
 void peer_draw_init(peer_draw *d, const peer_set *set, peer_work work, unsigned conn,
                     uint64_t put_from);
 void peer_draw_release(peer_draw *d);

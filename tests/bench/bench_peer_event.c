@@ -230,6 +230,14 @@ void peer_draw_next(peer_draw *d, peer_req *r)
     }
 }
 
+void peer_req_count_all(peer_req *r)
+{
+    memset(r, 0, sizeof *r);
+    r->work = PEER_COUNT;
+    r->lo = (int32_t)edtf_days_from_civil(1900, 1, 1);
+    r->hi = (int32_t)edtf_days_from_civil(2099, 12, 31);
+}
+
 static int peer_has_country(const peer_event *e, const char *c)
 {
     for (unsigned k = 0; k < e->ncountries; k++)

@@ -92,6 +92,16 @@ done:
     return NULL;
 }
 
+int peer_count_all(const peer_driver *d, void *conn, uint64_t *count, int64_t *at, char *err,
+                   size_t errlen)
+{
+    peer_req r;
+    peer_req_count_all(&r);
+    int rc = d->call(conn, &r, count, err, errlen);
+    *at = bench_now_ns();
+    return rc;
+}
+
 int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work w, unsigned conc,
              uint64_t put_base, double secs, peer_result *res)
 {

@@ -26,6 +26,12 @@ typedef struct {
 int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work w, unsigned conc,
              uint64_t put_base, double secs, peer_result *res);
 
+/* peer_count_all: ask conn (of d) a COUNT over everything
+ * (peer_req_count_all) and set *count to its answer and *at to when it
+ * came. Returns 0, or -1 with a message in err. */
+int peer_count_all(const peer_driver *d, void *conn, uint64_t *count, int64_t *at, char *err,
+                   size_t errlen);
+
 /* peer_check: ask the first k requests of connection 0 of each query
  * workload (GET, RANGE, RANGE_F, COUNT) over one connection and compare
  * each hit count with peer_expect. Returns the number of wrong or failed

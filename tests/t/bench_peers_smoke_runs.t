@@ -1,13 +1,14 @@
 #!/usr/bin/perl
 # The side-by-side benchmark (build/bench/bench_peers, `make bench
 # BENCH=peers`) works end to end: its smoke run starts annalsd, Redis and
-# PostgreSQL and opens SQLite, loads the same 2000 events into each, gets
-# the brute-force answers from each, runs every workload at 1 and 4
-# connections without an error reply, prints its tables, and leaves no
-# server running and no directory behind; interrupted, it stops what it
-# started and removes it too. bench_peers needs Redis and PostgreSQL, which
-# only `make bench` installs, so this test runs only where that has been done
-# (make test then builds bench_peers); elsewhere (CI) it is skipped.
+# PostgreSQL and opens SQLite, loads the same 2000 events into each (the
+# load ends with a COUNT that must count all 2000), gets the brute-force
+# answers from each, runs every workload at 1 and 4 connections without an
+# error reply, prints its tables, and leaves no server running and no directory behind;
+# interrupted, it stops what it started and removes it too. bench_peers
+# needs Redis and PostgreSQL, which only `make bench` installs, so this test
+# runs only where that has been done (make test then builds bench_peers);
+# elsewhere (CI) it is skipped.
 use strict;
 use warnings;
 use FindBin ();
