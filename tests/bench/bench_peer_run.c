@@ -102,8 +102,51 @@ int peer_count_all(const peer_driver *d, void *conn, uint64_t *count, int64_t *a
     return rc;
 }
 
+static int peer_catch_up_fail(peer_catchup *out, const char *what)
+{
+    snprintf(out->error, sizeof out->error, "COUNT over everything after the puts: %s", what);
+    return -1;
+}
+
+/* The watch's COUNTs after a PUT run (bench_peer_run.h: peer_watch). res
+ * holds the run's ok, errors, secs and end_ns. */
+static int peer_catch_up(const peer_driver *d, peer_watch *watch, const peer_result *res)
+{
+    void *conn = watch->conn;
+    uint64_t want = watch->want + res->ok, maybe = watch->maybe + res->errors;
+    peer_catchup *out = &watch->out;
+    char err[400];
+    uint64_t count = 0;
+    int64_t at, deadline = res->end_ns + (int64_t)PEER_CATCHUP_MAX_MS * 1000000;
+    for (;;) {
+        if (peer_count_all(d, conn, &count, &at, err, sizeof err) < 0)
+            return peer_catch_up_fail(out, err);
+        if (count >= want)
+            break;
+        /* Not yet: a server whose queries do not wait for its index. */
+        if (at > deadline || bench_sleep_ms(1)) {
+            snprintf(err, sizeof err, "%" PRIu64 " events, not the %" PRIu64 " acknowledged, %s",
+                     count, want, at > deadline ? "after 10 minutes" : "when interrupted");
+            return peer_catch_up_fail(out, err);
+        }
+    }
+    if (count > want + maybe) {
+        snprintf(err, sizeof err, "%" PRIu64 " events, more than the %" PRIu64 " acknowledged",
+                 count, want);
+        return peer_catch_up_fail(out, err);
+    }
+    out->catchup_ms = (double)(at - res->end_ns) / 1e6;
+    int64_t t0 = bench_now_ns();
+    if (peer_count_all(d, conn, &count, &at, err, sizeof err) < 0)
+        return peer_catch_up_fail(out, err);
+    out->count_ms = (double)(at - t0) / 1e6;
+    out->caught_up = 1;
+    out->sustained = (double)res->ok / (res->secs + out->catchup_ms / 1e3);
+    return 0;
+}
+
 int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work w, unsigned conc,
-             uint64_t put_base, double secs, peer_result *res)
+             uint64_t put_base, double secs, peer_watch *watch, peer_result *res)
 {
     peer_run_state run;
     peer_thread *th = xcalloc(conc, sizeof *th);
@@ -155,12 +198,17 @@ int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work 
             snprintf(res->first_error, sizeof res->first_error, "%s", t->first_error);
         free(t->lat);
     }
+    res->end_ns = last;
+    res->secs = (double)(last - run.start_ns) / 1e9;
+    /* At once: the catch-up is timed from the last acknowledgement. */
+    if (watch)
+        peer_catch_up(d, watch, res);
     bench_sort_i64(lat, n);
     res->ran = 1;
     res->p50 = (double)bench_percentile(lat, n, 0.50);
     res->p99 = (double)bench_percentile(lat, n, 0.99);
     res->hits = res->ok ? res->hits / (double)res->ok : 0;
-    res->ops = last > run.start_ns ? (double)res->ok / ((double)(last - run.start_ns) / 1e9) : 0;
+    res->ops = last > run.start_ns ? (double)res->ok / res->secs : 0;
     free(lat);
     free(th);
     pthread_mutex_destroy(&run.lock);

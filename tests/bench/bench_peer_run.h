@@ -15,16 +15,42 @@ typedef struct {
     double hits;              /* what a reply found, averaged (bench_peer.h: call) */
     uint64_t ok, errors;
     char first_error[512];
+    double secs;              /* the run's time: from the start to the last reply */
+    int64_t end_ns;           /* when the last reply was read (bench_now_ns) */
 } peer_result;
+
+/* What the PUT workload's connections leave for a COUNT to see. */
+typedef struct {
+    int caught_up;            /* a COUNT over everything saw every acknowledged put */
+    double catchup_ms;        /* from the run's last acknowledgement to that COUNT's answer */
+    double count_ms;          /* one more COUNT over everything, once caught up */
+    double sustained;         /* puts / (the run's time + the catch-up) */
+    char error[512];          /* why not caught_up: the COUNT failed, counted more than
+                                 it should, or never all within PEER_CATCHUP_MAX_MS */
+} peer_catchup;
+
+/* A connection that watches a PUT run: once the run's threads have
+ * stopped, it asks a COUNT over everything (peer_req_count_all) until the
+ * answer counts want events plus the puts the run acknowledged, then once
+ * more. want is the events stored before the run (the load's N and the
+ * puts of earlier runs); maybe the puts that failed so far, which may or
+ * may not have been stored. */
+typedef struct {
+    void *conn;               /* borrowed; opened with d->open before the run */
+    uint64_t want, maybe;
+    peer_catchup out;
+} peer_watch;
 
 /* peer_run: conc threads, each with its own connection (d->open) and one
  * request in flight, drawing from its own stream (peer_draw: workload w,
  * connection t), for secs seconds; latency from just before the call to
  * its return. PUT puts events from put_base + (t << 24) on. An error reply
  * is counted and the thread goes on; a failed open ends that thread.
- * Fills *res. Returns 0, or -1 when interrupted. */
+ * Fills *res. With watch (PUT), its COUNT is asked as soon as every thread
+ * has stopped, and fills watch->out. Returns 0, or -1 when interrupted. */
+#define PEER_CATCHUP_MAX_MS 600000
 int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work w, unsigned conc,
-             uint64_t put_base, double secs, peer_result *res);
+             uint64_t put_base, double secs, peer_watch *watch, peer_result *res);
 
 /* peer_count_all: ask conn (of d) a COUNT over everything
  * (peer_req_count_all) and set *count to its answer and *at to when it

@@ -214,6 +214,71 @@ static unsigned table_works(const peer_report *rep, FILE *out, int md)
     return bad;
 }
 
+typedef struct {
+    unsigned n;               /* runs whose puts a COUNT saw */
+    double ops, catchup, count, sustained;
+} table_put;
+
+static table_put table_put_of(const peer_report *rep, unsigned s, unsigned c)
+{
+    double ops[PEER_MAX_RUNS], catchup[PEER_MAX_RUNS], count[PEER_MAX_RUNS],
+        sustained[PEER_MAX_RUNS];
+    table_put p;
+    memset(&p, 0, sizeof p);
+    for (unsigned r = 0; r < rep->runs; r++) {
+        const peer_result *x = &rep->res[s][PEER_PUT][c][r];
+        const peer_catchup *k = &rep->catchup[s][c][r];
+        if (!x->ran || !k->caught_up)
+            continue;
+        ops[p.n] = x->ops;
+        catchup[p.n] = k->catchup_ms;
+        count[p.n] = k->count_ms;
+        sustained[p.n] = k->sustained;
+        p.n++;
+    }
+    p.ops = table_median(ops, p.n);
+    p.catchup = table_median(catchup, p.n);
+    p.count = table_median(count, p.n);
+    p.sustained = table_median(sustained, p.n);
+    return p;
+}
+
+/* After each PUT run: how long until a COUNT over everything counted every
+ * acknowledged put, and the put rate until then. */
+static void table_catchup(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "conc", "system", "puts/s", "catch-up ms", "count ms",
+                                        "sustained puts/s", "annals/this" };
+    static const int width[] = { 4, 8, 9, 11, 9, 16, 11 };
+    int a = table_annals(rep);
+    table_row(out, md, head, width, 7);
+    if (md)
+        table_rule(out, "|--:|---|--:|--:|--:|--:|--:|");
+    for (unsigned ci = 0; ci < rep->nconc; ci++) {
+        double annals = a >= 0 ? table_put_of(rep, (unsigned)a, ci).sustained : 0;
+        for (unsigned s = 0; s < rep->nsys; s++) {
+            table_put p = table_put_of(rep, s, ci);
+            char c[7][32];
+            const char *cells[7];
+            snprintf(c[0], 32, "%u", rep->conc[ci]);
+            snprintf(c[1], 32, "%s", rep->sys[s]->name);
+            if (!p.n) {
+                for (int i = 2; i < 7; i++)
+                    snprintf(c[i], 32, "-");
+            } else {
+                snprintf(c[2], 32, "%.0f", p.ops);
+                table_num(p.catchup, c[3], 32);
+                table_num(p.count, c[4], 32);
+                snprintf(c[5], 32, "%.0f", p.sustained);
+                table_ratio(annals, p.sustained, (int)s == a, c[6], 32);
+            }
+            for (int i = 0; i < 7; i++)
+                cells[i] = c[i];
+            table_row(out, md, cells, width, 7);
+        }
+    }
+}
+
 /* The first error of each system and workload that had any. */
 static void table_errors(const peer_report *rep, FILE *out)
 {
@@ -255,6 +320,10 @@ unsigned peer_table_print(const peer_report *rep, FILE *out, int md)
     table_loads(rep, out, md);
     fprintf(out, "\n");
     bad = table_works(rep, out, md);
+    if (rep->works[PEER_PUT]) {
+        fprintf(out, "\n");
+        table_catchup(rep, out, md);
+    }
     for (unsigned s = 0; s < rep->nsys; s++)
         for (unsigned r = 0; r < rep->runs; r++)
             bad += rep->load[s][r].ran && (!rep->load[s][r].loaded || rep->load[s][r].check_bad);
@@ -348,7 +417,13 @@ static const char *const table_notes =
     "LMDB's map is a mapped file, PostgreSQL's shared buffers are shared memory);\n"
     "*ops/s* replies that passed / the run's time; *p50*, *p99* latency of a request\n"
     "(nearest rank); *hits* events received per reply (the count for COUNT);\n"
-    "*annals/this* annals' ops/s (events/s for the load) over this system's.\n";
+    "*annals/this* annals' ops/s (events/s for the load) over this system's. After\n"
+    "each PUT run a connection opened before it asks a COUNT over everything until it\n"
+    "counts the N events and every put acknowledged so far: *catch-up ms* from the last\n"
+    "acknowledgement to that answer (a server that indexes after it acknowledges makes\n"
+    "the COUNT wait for its index, or answers short and is asked again), *count ms* one\n"
+    "more such COUNT once caught up (what the query costs by itself), *sustained puts/s*\n"
+    "the puts over the run's time plus the catch-up.\n";
 
 int peer_table_write(const peer_report *rep, const char *path)
 {
@@ -388,6 +463,10 @@ int peer_table_write(const peer_report *rep, const char *path)
             fprintf(f, "- %s: %s\n", peer_work_names[w], peer_work_what[w]);
     fprintf(f, "\n");
     table_works(rep, f, 1);
+    if (rep->works[PEER_PUT]) {
+        fprintf(f, "\n## PUT: until a COUNT sees every put\n\n");
+        table_catchup(rep, f, 1);
+    }
     table_errors(rep, f);
     fprintf(f, "\n%s", table_notes);
     if (fclose(f) != 0) {

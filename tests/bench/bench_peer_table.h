@@ -39,6 +39,7 @@ typedef struct {
     double elapsed;           /* seconds, the whole benchmark */
     peer_load_result load[PEER_MAX_SYSTEMS][PEER_MAX_RUNS];
     peer_result res[PEER_MAX_SYSTEMS][PEER_NWORKS][PEER_MAX_CONC][PEER_MAX_RUNS];
+    peer_catchup catchup[PEER_MAX_SYSTEMS][PEER_MAX_CONC][PEER_MAX_RUNS];  /* after PUT */
 } peer_report;
 
 /* peer_table_print: the tables (medians over the runs) to out, plain or

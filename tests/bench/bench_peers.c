@@ -307,6 +307,7 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     peer_load_result *l = &rep->load[s][r];
     char dir[512], err[512];
     void *server = NULL, *conn = NULL;
+    uint64_t put_ok = 0, put_failed = 0;
     int show_log = 0;
 
     if (peers_mkdir(dir, sizeof dir) < 0) {
@@ -376,11 +377,40 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
         for (unsigned c = 0; c < rep->nconc && !atomic_load(&bench_interrupted); c++) {
             peer_result *x = &rep->res[s][w][c][r];
             uint64_t put_base = PEERS_PUT_BASE + ((uint64_t)c << 34);
-            peer_run(d, server, set, w, rep->conc[c], put_base, rep->secs, x);
+            peer_watch watch = { .want = rep->n + put_ok, .maybe = put_failed };
+            /* The connection that watches the puts is open before they start. */
+            if (w == PEER_PUT && d->open(server, &watch.conn, err, sizeof err) < 0) {
+                fprintf(stderr, "bench_peers: %s: cannot connect to watch the puts: %s\n",
+                        d->name, err);
+                watch.conn = NULL;
+            }
+            peer_run(d, server, set, w, rep->conc[c], put_base, rep->secs,
+                     watch.conn ? &watch : NULL, x);
             fprintf(stderr, "bench_peers: %s %-7s c=%-3u %9.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  "
                             "hits %.1f%s%s\n", d->name, peer_work_names[w], rep->conc[c], x->ops,
                     x->p50 / 1e6, x->p99 / 1e6, x->hits, x->errors ? "  errors: " : "",
                     x->errors ? x->first_error : "");
+            if (w == PEER_PUT) {
+                put_ok += x->ok;
+                put_failed += x->errors;
+                if (!watch.conn)
+                    snprintf(watch.out.error, sizeof watch.out.error, "no connection to watch "
+                             "the puts: %.400s", err);
+                else
+                    d->close(watch.conn);
+                rep->catchup[s][c][r] = watch.out;
+                /* Not seeing the puts is an error of the run. */
+                if (!watch.out.caught_up) {
+                    x->errors++;
+                    if (!x->first_error[0])
+                        snprintf(x->first_error, sizeof x->first_error, "%s", watch.out.error);
+                    fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, watch.out.error);
+                } else
+                    fprintf(stderr, "bench_peers: %s PUT     c=%-3u a COUNT saw every put %.1f ms "
+                                    "after the last (a COUNT over everything: %.1f ms); %.0f "
+                                    "puts/s sustained\n", d->name, rep->conc[c],
+                            watch.out.catchup_ms, watch.out.count_ms, watch.out.sustained);
+            }
             show_log |= x->errors > 0;
         }
     }
