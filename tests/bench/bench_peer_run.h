@@ -7,17 +7,12 @@
 #include <stdint.h>
 
 #include "tests/bench/bench_peer.h"
+#include "tests/bench/bench_run.h"
 
-typedef struct {
-    int ran;
-    double ops;               /* replies that passed / the run's time */
-    double p50, p99;          /* ns, nearest rank, over the replies that passed */
-    double hits;              /* what a reply found, averaged (bench_peer.h: call) */
-    uint64_t ok, errors;
-    char first_error[512];
-    double secs;              /* the run's time: from the start to the last reply */
-    int64_t end_ns;           /* when the last reply was read (bench_now_ns) */
-} peer_result;
+/* One system, one workload, one concurrency: ops/s, p50 and p99, and hits
+ * as bench_peer.h's call gives them (1 for GET and PUT, events for RANGE
+ * and RANGE_F, the count for COUNT). */
+typedef bench_run_result peer_result;
 
 /* What the PUT workload's connections leave for a COUNT to see. */
 typedef struct {

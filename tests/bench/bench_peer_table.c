@@ -14,52 +14,15 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static int table_cmp_double(const void *a, const void *b)
+/* The medians of one system, workload and concurrency over the runs. */
+static peer_result table_result(const peer_report *rep, unsigned s, unsigned w, unsigned c)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of v[0..n); the mean of the middle two when n is even. */
-static double table_median(double *v, unsigned n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, table_cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-typedef struct {
-    unsigned n;               /* runs with at least one good reply */
-    double ops, p50, p99, hits;
-    uint64_t errors;
-    unsigned ran;
-} table_cell;
-
-static table_cell table_result(const peer_report *rep, unsigned s, unsigned w, unsigned c)
-{
-    double ops[PEER_MAX_RUNS], p50[PEER_MAX_RUNS], p99[PEER_MAX_RUNS], hits[PEER_MAX_RUNS];
-    table_cell cell;
-    memset(&cell, 0, sizeof cell);
-    for (unsigned r = 0; r < rep->runs; r++) {
-        const peer_result *x = &rep->res[s][w][c][r];
-        if (!x->ran)
-            continue;
-        cell.ran++;
-        cell.errors += x->errors;
-        if (!x->ok)
-            continue;
-        ops[cell.n] = x->ops;
-        p50[cell.n] = x->p50;
-        p99[cell.n] = x->p99;
-        hits[cell.n] = x->hits;
-        cell.n++;
-    }
-    cell.ops = table_median(ops, cell.n);
-    cell.p50 = table_median(p50, cell.n);
-    cell.p99 = table_median(p99, cell.n);
-    cell.hits = table_median(hits, cell.n);
-    return cell;
+    const peer_result *runs[PEER_MAX_RUNS];
+    peer_result m;
+    for (unsigned r = 0; r < rep->runs; r++)
+        runs[r] = &rep->res[s][w][c][r];
+    bench_run_medians(runs, rep->runs, &m);
+    return m;
 }
 
 typedef struct {
@@ -87,11 +50,11 @@ static table_load table_load_of(const peer_report *rep, unsigned s)
         anon[l.n] = (double)x->fp.anon_bytes;
         l.n++;
     }
-    l.secs = table_median(secs, l.n);
-    l.rate = table_median(rate, l.n);
-    l.disk = table_median(disk, l.n);
-    l.mem = table_median(mem, l.n);
-    l.anon = table_median(anon, l.n);
+    l.secs = bench_run_median(secs, l.n);
+    l.rate = bench_run_median(rate, l.n);
+    l.disk = bench_run_median(disk, l.n);
+    l.mem = bench_run_median(mem, l.n);
+    l.anon = bench_run_median(anon, l.n);
     return l;
 }
 
@@ -101,12 +64,6 @@ static int table_annals(const peer_report *rep)
         if (strcmp(rep->sys[s]->name, "annals") == 0)
             return (int)s;
     return -1;
-}
-
-/* A number in a cell: fewer decimals as it grows. */
-static void table_num(double v, char *out, size_t len)
-{
-    snprintf(out, len, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
 }
 
 /* annals' figure over this one's, or "-". */
@@ -155,7 +112,7 @@ static void table_loads(const peer_report *rep, FILE *out, int md)
                 snprintf(c[i], 32, "-");
             snprintf(c[1], 32, "%s", l.ran ? "FAILED" : "-");
         } else {
-            table_num(l.secs, c[1], 32);
+            bench_run_num(l.secs, c[1], 32);
             snprintf(c[2], 32, "%.0f", l.rate);
             table_ratio(annals_rate, l.rate, (int)s == a, c[3], 32);
             snprintf(c[4], 32, "%.0f", l.disk / MIB);
@@ -186,23 +143,19 @@ static unsigned table_works(const peer_report *rep, FILE *out, int md)
         for (unsigned ci = 0; ci < rep->nconc; ci++) {
             double annals_ops = a >= 0 ? table_result(rep, (unsigned)a, w, ci).ops : 0;
             for (unsigned s = 0; s < rep->nsys; s++) {
-                table_cell cell = table_result(rep, s, w, ci);
-                char c[9][32];
+                peer_result cell = table_result(rep, s, w, ci);
+                char c[9][32], fig[4][24];
                 const char *cells[9];
                 snprintf(c[0], 32, "%s", peer_work_names[w]);
                 snprintf(c[1], 32, "%u", rep->conc[ci]);
                 snprintf(c[2], 32, "%s", rep->sys[s]->name);
-                if (!cell.n) {
-                    snprintf(c[3], 32, "%s", cell.errors ? "ERR" : "-");
-                    for (int i = 4; i < 8; i++)
-                        snprintf(c[i], 32, "-");
-                } else {
-                    snprintf(c[3], 32, "%.0f", cell.ops);
-                    table_num(cell.p50 / 1e6, c[4], 32);
-                    table_num(cell.p99 / 1e6, c[5], 32);
-                    table_num(cell.hits, c[6], 32);
+                bench_run_cells(&cell, fig);
+                for (int i = 0; i < 4; i++)
+                    snprintf(c[3 + i], 32, "%.23s", fig[i]);
+                if (cell.ok)
                     table_ratio(annals_ops, cell.ops, (int)s == a, c[7], 32);
-                }
+                else
+                    snprintf(c[7], 32, "-");
                 snprintf(c[8], 32, "%" PRIu64, cell.errors);
                 bad += cell.errors > 0;
                 for (int i = 0; i < 9; i++)
@@ -236,10 +189,10 @@ static table_put table_put_of(const peer_report *rep, unsigned s, unsigned c)
         sustained[p.n] = k->sustained;
         p.n++;
     }
-    p.ops = table_median(ops, p.n);
-    p.catchup = table_median(catchup, p.n);
-    p.count = table_median(count, p.n);
-    p.sustained = table_median(sustained, p.n);
+    p.ops = bench_run_median(ops, p.n);
+    p.catchup = bench_run_median(catchup, p.n);
+    p.count = bench_run_median(count, p.n);
+    p.sustained = bench_run_median(sustained, p.n);
     return p;
 }
 
@@ -267,8 +220,8 @@ static void table_catchup(const peer_report *rep, FILE *out, int md)
                     snprintf(c[i], 32, "-");
             } else {
                 snprintf(c[2], 32, "%.0f", p.ops);
-                table_num(p.catchup, c[3], 32);
-                table_num(p.count, c[4], 32);
+                bench_run_num(p.catchup, c[3], 32);
+                bench_run_num(p.count, c[4], 32);
                 snprintf(c[5], 32, "%.0f", p.sustained);
                 table_ratio(annals, p.sustained, (int)s == a, c[6], 32);
             }
