@@ -142,7 +142,8 @@ static int query_stage(const bench_opts *o, const bench_addr *addr, bench_qrepor
     bench_qstage *st = &rep->stage[s];
     char err[600];
     int progress = o->verbose || isatty(2);
-    if (bench_load(addr, o->seed, from, st->n, o->loaders, progress, &st->load, err, sizeof err) < 0) {
+    bench_load_events ev = { o->seed, NULL, NULL };
+    if (bench_load(addr, &ev, from, st->n, o->loaders, progress, &st->load, err, sizeof err) < 0) {
         fprintf(stderr, "bench: FAIL: %s\n", err);
         return -1;
     }
