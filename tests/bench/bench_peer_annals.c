@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto/edtf.h"
 #include "proto/xalloc.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_annalsd.h"
+#include "tests/bench/bench_gen.h"
 #include "tests/bench/bench_load.h"
 #include "tests/bench/bench_peer.h"
 #include "tests/bench/bench_peer_proc.h"
@@ -24,6 +26,7 @@ typedef struct {
     bench_annalsd d;
     char port[16];
     bench_addr addr;
+    int progress;             /* a line on stderr every 10 s of a load */
 } annals_server;
 
 typedef struct {
@@ -50,6 +53,7 @@ static int annals_start(const peer_env *env, void **server, char *err, size_t er
         free(s);
         return -1;
     }
+    s->progress = env->verbose || isatty(2);
     s->addr.host = "127.0.0.1";
     s->addr.port = s->port;
     *server = s;
@@ -78,20 +82,24 @@ static int annals_footprint(void *server, peer_footprint *fp, char *err, size_t 
 
 /* ---- load ---- */
 
-/* Event i of the set, its bytes as they are. */
+/* Event i of the set: its bytes as they are, or, in a set without bodies,
+ * the same bytes generated again. */
 static void annals_pack_event(void *arg, uint64_t i, msgpack_packer *pk)
 {
     const peer_set *set = arg;
-    pk->callback(pk->data, set->ev[i].body, set->ev[i].len);
+    if (set->bodies)
+        pk->callback(pk->data, set->ev[i].body, set->ev[i].len);
+    else
+        bench_gen_event_id_at(set->seed, i, pk);
 }
 
-static int annals_load_set(void *server, const peer_set *set, unsigned conns, char *err,
-                           size_t errlen)
+static int annals_load_set(void *server, const peer_set *set, uint64_t from, unsigned conns,
+                           char *err, size_t errlen)
 {
     annals_server *s = server;
     bench_load_events ev = { set->seed, annals_pack_event, (void *)set };
     bench_load_result res;
-    return bench_load(&s->addr, &ev, 0, set->n, conns, 0, &res, err, errlen);
+    return bench_load(&s->addr, &ev, from, set->n, conns, s->progress, &res, err, errlen);
 }
 
 /* ---- requests ---- */

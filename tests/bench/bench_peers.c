@@ -325,7 +325,7 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     }
     l->ran = 1;
     int64_t t0 = bench_now_ns();
-    if (d->load(server, set, rep->loaders, err, sizeof err) < 0) {
+    if (d->load(server, set, 0, rep->loaders, err, sizeof err) < 0) {
         snprintf(l->error, sizeof l->error, "load: %s", err);
         fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
         show_log = 1;
