@@ -133,6 +133,60 @@ int peer_run(const peer_driver *d, void *server, const peer_set *set, peer_work 
     return atomic_load(&bench_interrupted) ? -1 : 0;
 }
 
+int peer_load(const peer_driver *d, void *server, const peer_set *set, uint64_t from,
+              unsigned conns, unsigned check, peer_load_result *l)
+{
+    char err[512];
+    void *conn;
+    uint64_t count = 0, added = set->n - from;
+    int64_t t0 = bench_now_ns();
+    if (d->load(server, set, from, conns, err, sizeof err) < 0) {
+        snprintf(l->error, sizeof l->error, "load: %s", err);
+        fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
+        return -1;
+    }
+    /* The load ends when a query sees every event, not when the last write
+     * is acknowledged: a server may index after it acknowledges. */
+    int64_t acked = bench_now_ns(), at = acked;
+    int rc = d->open(server, &conn, err, sizeof err);
+    if (rc == 0) {
+        rc = peer_count_all(d, conn, &count, &at, err, sizeof err);
+        d->close(conn);
+    }
+    if (rc < 0) {
+        snprintf(l->error, sizeof l->error, "COUNT over everything after the load: %.400s", err);
+        fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
+        return -1;
+    }
+    l->secs = (double)(at - t0) / 1e9;
+    l->count_ms = (double)(at - acked) / 1e6;
+    l->loaded = 1;
+    if (count != set->n) {
+        l->check_bad++;
+        snprintf(l->error, sizeof l->error, "after the load a COUNT over everything counts %"
+                 PRIu64 " events, not %" PRIu64, count, set->n);
+        fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, l->error);
+    }
+    if (d->footprint(server, &l->fp, err, sizeof err) < 0)
+        fprintf(stderr, "bench_peers: %s: footprint: %s\n", d->name, err);
+    fprintf(stderr, "bench_peers: %s: loaded %" PRIu64 " events in %.1f s (%.0f events/s; the "
+                    "COUNT that saw them all answered %.1f ms after the last write), %.0f "
+                    "bytes/event on disk, %.0f MiB in memory (%.0f MiB not file-backed)\n",
+            d->name, added, l->secs, (double)added / l->secs, l->count_ms,
+            (double)l->fp.disk_bytes / (double)set->n, (double)l->fp.mem_bytes / (1 << 20),
+            (double)l->fp.anon_bytes / (1 << 20));
+    if (check) {
+        unsigned bad = peer_check(d, server, set, check, err, sizeof err);
+        if (bad && !l->check_bad) {
+            snprintf(l->error, sizeof l->error, "%u of %u checked answers wrong or failed; "
+                     "first: %s", bad, 4 * check, err);
+            fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, l->error);
+        }
+        l->check_bad += bad;
+    }
+    return 0;
+}
+
 unsigned peer_check(const peer_driver *d, void *server, const peer_set *set, unsigned k, char *err,
                     size_t errlen)
 {

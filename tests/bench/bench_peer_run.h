@@ -14,6 +14,28 @@
  * and RANGE_F, the count for COUNT). */
 typedef bench_run_result peer_result;
 
+typedef struct {
+    int ran;                  /* the system started */
+    int loaded;
+    double secs;              /* the load: from the first write to the answer of a COUNT
+                                 over everything, after the last write was acknowledged */
+    double count_ms;          /* from that acknowledgement to that answer */
+    peer_footprint fp;        /* after the load */
+    unsigned check_bad;       /* answers that differed from the brute-force ones, the
+                                 COUNT that ends the load included */
+    char error[640];          /* why it did not start or load, or the first bad check */
+} peer_load_result;
+
+/* peer_load: load events [from, set->n) into server with conns
+ * connections, and time it until a COUNT over everything, asked on a new
+ * connection as soon as the load returns, answers: it must count set->n
+ * (else a check that failed). Then the footprint, and, when check, the
+ * first check answers of each query workload (peer_check). Fills l (ran
+ * must be set by the caller) and says on stderr what it did. Returns 0
+ * when the events loaded and the COUNT answered, -1 otherwise. */
+int peer_load(const peer_driver *d, void *server, const peer_set *set, uint64_t from,
+              unsigned conns, unsigned check, peer_load_result *l);
+
 /* What the PUT workload's connections leave for a COUNT to see. */
 typedef struct {
     int caught_up;            /* a COUNT over everything saw every acknowledged put */

@@ -14,18 +14,6 @@
 #define PEER_MAX_CONC 8
 
 typedef struct {
-    int ran;                  /* the system started */
-    int loaded;
-    double secs;              /* the load: from the first write to the answer of a COUNT
-                                 over everything, after the last write was acknowledged */
-    double count_ms;          /* from that acknowledgement to that answer */
-    peer_footprint fp;        /* after the load */
-    unsigned check_bad;       /* answers that differed from the brute-force ones, the
-                                 COUNT that ends the load included */
-    char error[640];          /* why it did not start or load, or the first bad check */
-} peer_load_result;
-
-typedef struct {
     const char *command;      /* as given to RESULTS.md */
     uint64_t n, seed;
     double secs;

@@ -285,20 +285,6 @@ static void peers_version(const char *bin, char *out, size_t len)
     pclose(p);
 }
 
-/* A private directory for one system's run, reachable by the user nobody
- * (PostgreSQL's directory inside it is given to that user). */
-static int peers_mkdir(char *out, size_t len)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(out, len, "%s/annals-peers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(out)) {
-        fprintf(stderr, "bench_peers: mkdtemp %s: %s\n", out, strerror(errno));
-        return -1;
-    }
-    chmod(out, 0711);
-    return 0;
-}
-
 /* One system, one run: start, load, measure, check, every workload, stop. */
 static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r)
 {
@@ -306,11 +292,11 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     const peer_driver *d = rep->sys[s];
     peer_load_result *l = &rep->load[s][r];
     char dir[512], err[512];
-    void *server = NULL, *conn = NULL;
+    void *server = NULL;
     uint64_t put_ok = 0, put_failed = 0;
     int show_log = 0;
 
-    if (peers_mkdir(dir, sizeof dir) < 0) {
+    if (peer_dir_make(dir, sizeof dir) < 0) {
         snprintf(l->error, sizeof l->error, "cannot make its directory");
         return;
     }
@@ -324,52 +310,9 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
         goto out;
     }
     l->ran = 1;
-    int64_t t0 = bench_now_ns();
-    if (d->load(server, set, 0, rep->loaders, err, sizeof err) < 0) {
-        snprintf(l->error, sizeof l->error, "load: %s", err);
-        fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
+    if (peer_load(d, server, set, 0, rep->loaders, rep->check, l) < 0) {
         show_log = 1;
         goto stop;
-    }
-    /* The load ends when a query sees every event, not when the last write
-     * is acknowledged: a server may index after it acknowledges. */
-    int64_t acked = bench_now_ns(), at;
-    uint64_t count = 0;
-    int rc = d->open(server, &conn, err, sizeof err);
-    if (rc == 0) {
-        rc = peer_count_all(d, conn, &count, &at, err, sizeof err);
-        d->close(conn);
-    }
-    if (rc < 0) {
-        snprintf(l->error, sizeof l->error, "COUNT over everything after the load: %s", err);
-        fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
-        show_log = 1;
-        goto stop;
-    }
-    l->secs = (double)(at - t0) / 1e9;
-    l->count_ms = (double)(at - acked) / 1e6;
-    l->loaded = 1;
-    if (count != rep->n) {
-        l->check_bad++;
-        snprintf(l->error, sizeof l->error, "after the load a COUNT over everything counts %"
-                 PRIu64 " events, not %" PRIu64, count, rep->n);
-        fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, l->error);
-    }
-    if (d->footprint(server, &l->fp, err, sizeof err) < 0)
-        fprintf(stderr, "bench_peers: %s: footprint: %s\n", d->name, err);
-    fprintf(stderr, "bench_peers: %s: loaded in %.1f s (%.0f events/s; the COUNT that saw them "
-                    "all answered %.1f ms after the last write), %.0f bytes/event on disk, "
-                    "%.0f MiB in memory (%.0f MiB not file-backed)\n", d->name, l->secs,
-            (double)rep->n / l->secs, l->count_ms, (double)l->fp.disk_bytes / (double)rep->n,
-            (double)l->fp.mem_bytes / (1 << 20), (double)l->fp.anon_bytes / (1 << 20));
-    if (rep->check) {
-        unsigned bad = peer_check(d, server, set, rep->check, err, sizeof err);
-        if (bad && !l->check_bad) {
-            snprintf(l->error, sizeof l->error, "%u of %u checked answers wrong or failed; "
-                     "first: %s", bad, 4 * rep->check, err);
-            fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, l->error);
-        }
-        l->check_bad += bad;
     }
     for (unsigned w = 0; w < PEER_NWORKS; w++) {
         if (!rep->works[w])
