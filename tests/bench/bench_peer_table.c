@@ -378,7 +378,9 @@ static const char *const table_notes =
     "more such COUNT once caught up (what the query costs by itself), *sustained puts/s*\n"
     "the puts over the run's time plus the catch-up.\n";
 
-int peer_table_write(const peer_report *rep, const char *path)
+/* A results file's head: its title, the command, the machine, the
+ * versions. Returns the file, open for the rest, or NULL (with a message). */
+static FILE *table_file(const peer_report *rep, const char *path, const char *title)
 {
     char cpu[256], mem[64], stamp[64];
     struct utsname u;
@@ -386,14 +388,14 @@ int peer_table_write(const peer_report *rep, const char *path)
     FILE *f = fopen(path, "w");
     if (!f) {
         perror(path);
-        return -1;
+        return NULL;
     }
     table_proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
     table_proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
     if (uname(&u) < 0)
         snprintf(u.release, sizeof u.release, "?");
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    fprintf(f, "# annals side by side: Redis, PostgreSQL, SQLite\n\n");
+    fprintf(f, "# %s\n\n", title);
     fprintf(f, "Produced by `%s`\n(build/bench/bench_peers; tests/bench/README.md says what it "
                "measures) on %s, in %.0f s.\n\n", rep->command, stamp, rep->elapsed);
     fprintf(f, "Machine: %ld CPUs (nproc), %.1f GiB RAM, Linux %s, %s.\n\n",
@@ -402,6 +404,23 @@ int peer_table_write(const peer_report *rep, const char *path)
     for (unsigned s = 0; s < rep->nsys; s++)
         fprintf(f, "%s %s %s", s ? "," : "", rep->sys[s]->name, rep->version[s]);
     fprintf(f, ".\n\n");
+    return f;
+}
+
+static int table_close(FILE *f, const char *path)
+{
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
+
+int peer_table_write(const peer_report *rep, const char *path)
+{
+    FILE *f = table_file(rep, path, "annals side by side: Redis, PostgreSQL, SQLite");
+    if (!f)
+        return -1;
     fprintf(f, "N = %" PRIu64 " events (%.0f bytes each packed), seed %" PRIu64 ", %.1f s per "
                "workload and concurrency, median of %u run%s; each run loads every system "
                "afresh, the systems in turn, the order rotating from run to run. The benchmark "
@@ -422,9 +441,173 @@ int peer_table_write(const peer_report *rep, const char *path)
     }
     table_errors(rep, f);
     fprintf(f, "\n%s", table_notes);
-    if (fclose(f) != 0) {
-        perror(path);
-        return -1;
+    return table_close(f, path);
+}
+
+/* ---- --scale ---- */
+
+/* The medians of workload w at concurrency c at the k-th N. */
+static peer_result table_scale_result(const peer_report *rep, unsigned k, unsigned w, unsigned c)
+{
+    const peer_result *runs[PEER_MAX_RUNS];
+    peer_result m;
+    for (unsigned r = 0; r < rep->runs; r++)
+        runs[r] = &rep->scale_res[k][w][c][r];
+    bench_run_medians(runs, rep->runs, &m);
+    return m;
+}
+
+static void table_scale_loads(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "N", "events added", "load s", "events/s", "disk MiB",
+                                        "disk B/event", "mem MiB", "mem w/o files MiB", "checks" };
+    static const int width[] = { 10, 12, 8, 9, 9, 12, 8, 17, 8 };
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        const peer_load_result *l = &rep->scale_load[k];
+        uint64_t added = rep->scale_n[k] - (k ? rep->scale_n[k - 1] : 0);
+        char c[9][32];
+        const char *cells[9];
+        if (!l->ran)
+            continue;
+        snprintf(c[0], 32, "%" PRIu64, rep->scale_n[k]);
+        snprintf(c[1], 32, "%" PRIu64, added);
+        if (!l->loaded) {
+            for (int i = 2; i < 9; i++)
+                snprintf(c[i], 32, "-");
+            snprintf(c[2], 32, "FAILED");
+        } else {
+            bench_run_num(l->secs, c[2], 32);
+            snprintf(c[3], 32, "%.0f", l->secs > 0 ? (double)added / l->secs : 0);
+            snprintf(c[4], 32, "%.0f", (double)l->fp.disk_bytes / MIB);
+            snprintf(c[5], 32, "%.0f", (double)l->fp.disk_bytes / (double)rep->scale_n[k]);
+            snprintf(c[6], 32, "%.0f", (double)l->fp.mem_bytes / MIB);
+            snprintf(c[7], 32, "%.0f", (double)l->fp.anon_bytes / MIB);
+            snprintf(c[8], 32, "%s", l->check_bad ? "WRONG" : "ok");
+        }
+        for (int i = 0; i < 9; i++)
+            cells[i] = c[i];
+        table_row(out, md, cells, width, 9);
     }
-    return 0;
+}
+
+/* One row per N, workload and concurrency; the last figures but one are
+ * ops/s at this N over ops/s at the first N. Returns how many rows had
+ * errors. */
+static unsigned table_scale_works(const peer_report *rep, FILE *out, int md)
+{
+    static const int width[] = { 10, 8, 4, 9, 8, 8, 8, 13, 7 };
+    char n0[24], ratio_head[40];
+    const char *head[] = { "N", "workload", "conc", "ops/s", "p50 ms", "p99 ms", "hits",
+                           ratio_head, "errors" };
+    unsigned bad = 0;
+    bench_run_n(rep->scale_n[0], n0, sizeof n0);
+    snprintf(ratio_head, sizeof ratio_head, "ops/s vs %s", n0);
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        if (!rep->scale_load[k].loaded)
+            continue;
+        for (unsigned w = 0; w < PEER_NWORKS; w++) {
+            if (!rep->works[w])
+                continue;
+            for (unsigned ci = 0; ci < rep->nconc; ci++) {
+                peer_result cell = table_scale_result(rep, k, w, ci);
+                peer_result first = table_scale_result(rep, 0, w, ci);
+                char c[9][32], fig[4][24];
+                const char *cells[9];
+                snprintf(c[0], 32, "%" PRIu64, rep->scale_n[k]);
+                snprintf(c[1], 32, "%s", peer_work_names[w]);
+                snprintf(c[2], 32, "%u", rep->conc[ci]);
+                bench_run_cells(&cell, fig);
+                for (int i = 0; i < 4; i++)
+                    snprintf(c[3 + i], 32, "%.23s", fig[i]);
+                if (cell.ok && first.ok && first.ops > 0)
+                    snprintf(c[7], 32, "%.2f", cell.ops / first.ops);
+                else
+                    snprintf(c[7], 32, "-");
+                snprintf(c[8], 32, "%" PRIu64, cell.errors);
+                bad += cell.errors > 0 || !cell.ran;
+                for (int i = 0; i < 9; i++)
+                    cells[i] = c[i];
+                table_row(out, md, cells, width, 9);
+            }
+        }
+    }
+    return bad;
+}
+
+/* The first error of each N and workload that had any. */
+static void table_scale_errors(const peer_report *rep, FILE *out)
+{
+    int head = 0;
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        if (rep->scale_load[k].error[0]) {
+            if (!head++)
+                fprintf(out, "\nErrors:\n\n");
+            fprintf(out, "- N=%" PRIu64 ": %s\n", rep->scale_n[k], rep->scale_load[k].error);
+        }
+        for (unsigned w = 0; w < PEER_NWORKS; w++)
+            for (unsigned c = 0; c < rep->nconc; c++)
+                for (unsigned r = 0; r < rep->runs; r++) {
+                    const peer_result *x = &rep->scale_res[k][w][c][r];
+                    if (x->errors) {
+                        if (!head++)
+                            fprintf(out, "\nErrors:\n\n");
+                        fprintf(out, "- N=%" PRIu64 " %s c=%u, run %u: %" PRIu64 " errors; "
+                                "first: %s\n", rep->scale_n[k], peer_work_names[w], rep->conc[c],
+                                r + 1, x->errors, x->first_error);
+                        r = rep->runs;
+                    }
+                }
+    }
+}
+
+unsigned peer_table_scale_print(const peer_report *rep, FILE *out, int md)
+{
+    unsigned bad;
+    if (!md)
+        fprintf(out, "\nannals at scale: N growing to %" PRIu64 " events (%.0f bytes each packed), "
+                     "%.1f s per workload and concurrency, median of %u run%s\n\n",
+                rep->n, rep->n ? (double)rep->set_bytes / (double)rep->n : 0, rep->secs,
+                rep->runs, rep->runs == 1 ? "" : "s");
+    table_scale_loads(rep, out, md);
+    fprintf(out, "\n");
+    bad = table_scale_works(rep, out, md);
+    for (unsigned k = 0; k < rep->nscale; k++)
+        bad += rep->scale_load[k].ran && (!rep->scale_load[k].loaded ||
+                                          rep->scale_load[k].check_bad);
+    table_scale_errors(rep, out);
+    return bad;
+}
+
+int peer_table_scale_write(const peer_report *rep, const char *path)
+{
+    char n0[24];
+    FILE *f = table_file(rep, path, "annals at scale: the same queries as the database grows");
+    if (!f)
+        return -1;
+    bench_run_n(rep->scale_n[0], n0, sizeof n0);
+    fprintf(f, "One annalsd, its database grown through N = ");
+    for (unsigned k = 0; k < rep->nscale; k++)
+        fprintf(f, "%s%" PRIu64, k ? ", " : "", rep->scale_n[k]);
+    fprintf(f, " events (the first N of seed %" PRIu64 ", %.0f bytes each packed); at each N "
+               "every workload at each concurrency for %.1f s, median of %u run%s. *ops/s vs %s*: "
+               "ops/s at this N over ops/s at %s (1.00: the query costs the same however "
+               "large the database). The benchmark client shares the machine with the server."
+               "\n\n", rep->seed, rep->n ? (double)rep->set_bytes / (double)rep->n : 0,
+            rep->secs, rep->runs, rep->runs == 1 ? "" : "s", n0, n0);
+    fprintf(f, "## Load\n\n");
+    table_scale_loads(rep, f, 1);
+    fprintf(f, "\n## Workloads\n\n");
+    for (unsigned w = 0; w < PEER_NWORKS; w++)
+        if (rep->works[w])
+            fprintf(f, "- %s: %s\n", peer_work_names[w], peer_work_what[w]);
+    fprintf(f, "\n");
+    table_scale_works(rep, f, 1);
+    table_scale_errors(rep, f);
+    return table_close(f, path);
 }

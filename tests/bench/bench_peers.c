@@ -44,6 +44,7 @@ static void peers_usage(FILE *f)
         "\n"
         "annals side by side with Redis, PostgreSQL and SQLite: the same N events loaded\n"
         "into each, the same requests asked of each, one table (tests/bench/README.md).\n"
+        "With --scale: annals alone, the same queries as its database grows.\n"
         "\n"
         "  --annalsd PATH        the annalsd binary (started per run on a loopback port)\n"
         "  --redis-server PATH   default /usr/bin/redis-server\n"
@@ -60,6 +61,9 @@ static void peers_usage(FILE *f)
         "  --seed N              seed of the events and requests (default 1)\n"
         "  --quick               N 100000, 1 s, 1 run (flags given explicitly still win)\n"
         "  --smoke               N 2000, 0.2 s, 1 run, concurrency 1,4\n"
+        "  --scale N[,N...]      annals alone, its database growing through each N\n"
+        "                        (ascending); RANGE, RANGE_F and COUNT (or --workloads, but\n"
+        "                        not PUT) at each N; --runs timed runs of each at each N\n"
         "  --results FILE        also write the report, with the machine, to FILE\n"
         "  --command TEXT        the command to name in FILE (default: this one)\n"
         "  --verbose             say what is being run\n"
@@ -109,6 +113,7 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
 {
     peer_report *rep = o->rep;
     int given_n = 0, given_secs = 0, given_runs = 0, given_conc = 0, quick = 0, smoke = 0;
+    int given_sys = 0, given_works = 0;
     int sys_on[PEERS_NALL] = { 1, 1, 1, 1 };
     uint64_t v;
     o->env.redis_server = "/usr/bin/redis-server";
@@ -157,9 +162,11 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
                 names[s] = peers_all[s]->name;
             if (peers_words(a, val, names, PEERS_NALL, sys_on) < 0)
                 return -1;
+            given_sys = 1;
         } else if (strcmp(a, "--workloads") == 0) {
             if (peers_words(a, val, peer_work_names, PEER_NWORKS, rep->works) < 0)
                 return -1;
+            given_works = 1;
         } else if (strcmp(a, "--n") == 0) {
             if (peers_uint(a, val, 1, 100000000, &rep->n) < 0)
                 return -1;
@@ -194,6 +201,23 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
                 return -1;
             }
             given_conc = 1;
+        } else if (strcmp(a, "--scale") == 0) {
+            char copy[256];
+            snprintf(copy, sizeof copy, "%s", val);
+            rep->nscale = 0;
+            for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+                if (rep->nscale == PEER_MAX_SCALE || peers_uint(a, t, 1, 100000000, &v) < 0 ||
+                    (rep->nscale && v <= rep->scale_n[rep->nscale - 1])) {
+                    fprintf(stderr, "bench_peers: --scale: at most %d sizes of 1-100000000, "
+                            "ascending\n", PEER_MAX_SCALE);
+                    return -1;
+                }
+                rep->scale_n[rep->nscale++] = v;
+            }
+            if (!rep->nscale) {
+                fprintf(stderr, "bench_peers: --scale: no size\n");
+                return -1;
+            }
         } else if (strcmp(a, "--loaders") == 0) {
             if (peers_uint(a, val, 1, 64, &v) < 0)
                 return -1;
@@ -224,6 +248,28 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
         if (smoke && !given_conc) {
             rep->conc[1] = 4;
         }
+    }
+    if (rep->nscale) {
+        /* annals alone, the queries only: PUT would change the database
+         * between the sizes. */
+        if (given_n || (given_sys && (!sys_on[0] || sys_on[1] || sys_on[2] || sys_on[3]))) {
+            fprintf(stderr, "bench_peers: --scale runs annals alone at its own sizes "
+                            "(no --n, no other --systems)\n");
+            return -1;
+        }
+        if (given_works && rep->works[PEER_PUT]) {
+            fprintf(stderr, "bench_peers: --scale: PUT would change the database between "
+                            "the sizes\n");
+            return -1;
+        }
+        if (!given_works)
+            for (int w = 0; w < PEER_NWORKS; w++)
+                rep->works[w] = w == PEER_RANGE || w == PEER_RANGE_F || w == PEER_COUNT;
+        rep->works[PEER_PUT] = 0;
+        for (unsigned s = 1; s < PEERS_NALL; s++)
+            sys_on[s] = 0;
+        sys_on[0] = 1;
+        rep->n = rep->scale_n[rep->nscale - 1];
     }
     for (unsigned s = 0; s < PEERS_NALL; s++)
         if (sys_on[s])
@@ -364,6 +410,29 @@ out:
     o->env.dir = NULL;
 }
 
+/* --scale: annals alone as its database grows (bench_peer_scale.c), and
+ * its report. Returns the exit status. */
+static int peers_scale(peers_opts *o, int64_t t0)
+{
+    peer_report *rep = o->rep;
+    int failed = peer_scale_run(&o->env, rep);
+    rep->elapsed = (double)(bench_now_ns() - t0) / 1e9;
+    if (atomic_load(&bench_interrupted)) {
+        fprintf(stderr, "bench_peers: interrupted; no report\n");
+        return 1;
+    }
+    unsigned bad = peer_table_scale_print(rep, stdout, 0);
+    printf("\nMarkdown:\n\n");
+    peer_table_scale_print(rep, stdout, 1);
+    printf("\n");
+    if (o->results && peer_table_scale_write(rep, o->results) == 0)
+        printf("bench_peers: the report is in %s\n", o->results);
+    printf("bench_peers: %s (%.0f s)\n", bad || failed ? "some runs failed (see Errors)" : "ok",
+           rep->elapsed);
+    fflush(stdout);
+    return bad || failed || (o->results && access(o->results, F_OK) != 0) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     static sigset_t sigs;
@@ -415,6 +484,8 @@ int main(int argc, char **argv)
     pthread_detach(sig_thread);
 
     int64_t t0 = bench_now_ns();
+    if (rep.nscale)
+        return peers_scale(&o, t0);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     fprintf(stderr, "bench_peers: packing %" PRIu64 " events (seed %" PRIu64 ")\n", rep.n, rep.seed);
     if (peer_set_make(&set, rep.seed, rep.n, cpus > 1 ? (unsigned)cpus : 1) < 0) {
