@@ -449,7 +449,7 @@ static int redis_range(redis_conn *c, const peer_req *rq, uint64_t *hits, char *
             h[n++] = x;
         }
     }
-    if (rc == 0 && rq->limit) {
+    if (rc == 0 && rq->limit && n) {   /* h is NULL when nothing was found */
         qsort(h, n, sizeof *h, redis_hit_cmp);
         if (n > rq->limit)
             n = rq->limit;
