@@ -1,6 +1,7 @@
-/* bench_peer_run.h: one timed run of the side-by-side benchmark (one
- * system, one workload, C connections) and the check of a system's
- * answers against the brute-force ones. */
+/* bench_peer_run.h: the side-by-side benchmark's steps with one system:
+ * a load timed until a COUNT sees every event, one timed run (one
+ * workload, C connections; after PUT, how soon a COUNT sees the puts), and
+ * the check of its answers against the brute-force ones. */
 #ifndef ANNALS_BENCH_PEER_RUN_H
 #define ANNALS_BENCH_PEER_RUN_H
 

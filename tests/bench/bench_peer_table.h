@@ -1,6 +1,7 @@
-/* bench_peer_table.h: the results of the side-by-side benchmark, every run
- * of every system kept, and their report: medians over the runs as plain
- * and markdown tables, and tests/bench/RESULTS.md. */
+/* bench_peer_table.h: the results of the side-by-side benchmark (and of
+ * --scale), every run of every system kept, and their report: medians over
+ * the runs as plain and markdown tables, and tests/bench/RESULTS.md (and
+ * SCALE.md). */
 #ifndef ANNALS_BENCH_PEER_TABLE_H
 #define ANNALS_BENCH_PEER_TABLE_H
 

@@ -3,8 +3,10 @@
  * order rotating from run to run, since the machine is shared and noisy):
  * a private directory, the server started there, the N events loaded,
  * its footprint measured, its answers checked, every workload at every
- * concurrency, the server stopped and the directory removed. The report
- * (bench_peer_table.c) gives the median of each figure over the runs. */
+ * concurrency (after PUT, how soon a COUNT sees the puts), the server
+ * stopped and the directory removed. The report (bench_peer_table.c) gives
+ * the median of each figure over the runs. With --scale, annals alone as
+ * its database grows (bench_peer_scale.c, `make bench BENCH=scale`). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
