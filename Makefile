@@ -4,9 +4,10 @@
 #   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
 #   make test           build and run every test (unit binaries and integration scripts via prove)
 #   make test SANITIZE=address,undefined
-#   make bench          build and run the benchmarks (tests/bench): feed, query, then peers
+#   make bench          build and run the benchmarks (tests/bench): feed, query, peers, then scale
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
 #   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite
+#   make bench BENCH=scale               annals alone at N=100000 and 1000000 (BENCH_LONG=1: and 10M)
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -131,7 +132,7 @@ PEERS_OBJ  := $(PEERS_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC  := $(filter-out $(PEERS_SRC),$(wildcard tests/bench/*.c))
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
-BENCH ?= feed query peers
+BENCH ?= feed query peers scale
 BENCH_DURATION ?= 5
 BENCH_QUERY_N ?= 100000 1000000
 BENCH_QUERY_DURATION ?= 3
@@ -141,6 +142,9 @@ BENCH_RUNS ?= 3
 BENCH_PEERS_DURATION ?= 3
 BENCH_SYSTEMS ?= annals,redis,postgres,sqlite
 BENCH_RESULTS ?= tests/bench/RESULTS.md
+comma := ,
+BENCH_SCALE_N ?= 100000,1000000$(if $(BENCH_LONG),$(comma)10000000)
+BENCH_SCALE_RESULTS ?= tests/bench/SCALE.md
 ifneq ($(BENCH_QUICK),)
 BENCH_DURATION := 2
 BENCH_QUERY_N := 20000 100000
@@ -148,6 +152,7 @@ BENCH_QUERY_DURATION := 1
 BENCH_N := 100000
 BENCH_RUNS := 1
 BENCH_PEERS_DURATION := 1
+BENCH_SCALE_N := 20000,100000
 endif
 
 $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
@@ -161,7 +166,7 @@ $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
 PEERS_DEB_PKGS := redis-server postgresql-15 libhiredis-dev libpq-dev libsqlite3-dev
 PEERS_PKGS := hiredis libpq sqlite3
 PEERS_READY := $(wildcard $(BUILD)/config-peers.mk)
-PEERS_WANTED := $(if $(filter bench,$(MAKECMDGOALS)),$(filter peers,$(BENCH)))$(filter %bench_peers,$(MAKECMDGOALS))
+PEERS_WANTED := $(if $(filter bench,$(MAKECMDGOALS)),$(filter peers scale,$(BENCH)))$(filter %bench_peers,$(MAKECMDGOALS))
 ifneq ($(PEERS_WANTED)$(if $(filter test,$(MAKECMDGOALS)),$(PEERS_READY)),)
 include $(BUILD)/config-peers.mk
 endif
@@ -191,10 +196,14 @@ $(BUILD)/bench/bench_peers: $(PEERS_OBJ) $(BUILD)/libbench.a $(BUILD)/libproto.a
 # connections, BENCH_QUERY_DURATION seconds each. peers: annals, Redis,
 # PostgreSQL and SQLite (BENCH_SYSTEMS) each load the same BENCH_N events
 # and answer the same requests at 1 and 32 connections, BENCH_PEERS_DURATION
-# seconds each, BENCH_RUNS times; the table goes to BENCH_RESULTS. All of
-# them run even if one fails; the exit status says whether any did.
+# seconds each, BENCH_RUNS times; the table goes to BENCH_RESULTS. scale:
+# annals alone (bench_peers --scale), its database grown through each N of
+# BENCH_SCALE_N, RANGE, RANGE_F and COUNT at 1 and 32 connections at each,
+# BENCH_RUNS runs of BENCH_PEERS_DURATION seconds; the table goes to
+# BENCH_SCALE_RESULTS. All of them run even if one fails; the exit status
+# says whether any did.
 .PHONY: bench
-bench: all $(BUILD)/bench/bench $(if $(filter peers,$(BENCH)),$(BUILD)/bench/bench_peers)
+bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/bench/bench_peers)
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
 	trap 'rm -rf "$$tmp"' EXIT; \
 	chmod 711 "$$tmp"; \
@@ -210,7 +219,11 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers,$(BENCH)),$(BUILD)/bench/ben
 	          --systems $(BENCH_SYSTEMS) --n $(BENCH_N) --runs $(BENCH_RUNS) \
 	          --duration $(BENCH_PEERS_DURATION) --concurrency 1,32 \
 	          --results $(BENCH_RESULTS) --command "make bench BENCH=peers$(if $(BENCH_QUICK), BENCH_QUICK=1) BENCH_N=$(BENCH_N) BENCH_RUNS=$(BENCH_RUNS) BENCH_PEERS_DURATION=$(BENCH_PEERS_DURATION)" || rc=1 ;; \
-	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers)" >&2; rc=2 ;; \
+	  scale) TMPDIR="$$tmp" $(BUILD)/bench/bench_peers --annalsd $(BUILD)/annalsd \
+	          --scale $(BENCH_SCALE_N) --runs $(BENCH_RUNS) --duration $(BENCH_PEERS_DURATION) \
+	          --concurrency 1,32 --results $(BENCH_SCALE_RESULTS) \
+	          --command "make bench BENCH=scale$(if $(BENCH_QUICK), BENCH_QUICK=1) BENCH_SCALE_N=$(BENCH_SCALE_N) BENCH_RUNS=$(BENCH_RUNS) BENCH_PEERS_DURATION=$(BENCH_PEERS_DURATION)" || rc=1 ;; \
+	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers, scale)" >&2; rc=2 ;; \
 	  esac; \
 	done; \
 	exit $$rc

@@ -69,34 +69,51 @@ static void gen_month(int y, int m, int plus, char *out, size_t len)
     snprintf(out, len, "%04d-%02d", months / 12, months % 12 + 1);
 }
 
-/* The dates of an ordinary event: mostly a day or a few days; some a time
- * of day, a qualifier, a week or two, a month, several months, a year, or
- * (three in a thousand) several years. */
+/* The dates of an ordinary event, per 100 000: mostly one day (16% two to
+ * four days); 3% a time of day, 2% a qualifier, 1.5% five to fifteen days;
+ * and rarely a month (0.5%), several months (0.1%), a year (0.05%) or
+ * several years (0.01%). A random day overlaps about 2 events per 100
+ * start days: the long events, few as they are, make a third of that
+ * (a year-long event overlaps 365 days), so they are kept rare enough that
+ * at 1M events a 1-day window holds some 200 events, not thousands. */
+#define GEN_PER 100000
+#define GEN_ONE_DAY 76840         /* cumulative thresholds out of GEN_PER */
+#define GEN_FEW_DAYS (GEN_ONE_DAY + 16000)
+#define GEN_TIME (GEN_FEW_DAYS + 3000)
+#define GEN_QUALIFIER (GEN_TIME + 2000)
+#define GEN_WEEKS (GEN_QUALIFIER + 1500)
+#define GEN_MONTH (GEN_WEEKS + 500)
+#define GEN_MONTHS (GEN_MONTH + 100)
+#define GEN_YEAR (GEN_MONTHS + 50)
+#if GEN_YEAR + 10 != GEN_PER
+#error "the shares of gen_dates_draw do not add up to GEN_PER"
+#endif
+
 static void gen_dates_draw(bench_rng *r, gen_dates *g)
 {
     int32_t day = (int32_t)bench_rng_below(r, BENCH_GEN_DAYS);
-    uint32_t x = bench_rng_below(r, 10000);
+    uint32_t x = bench_rng_below(r, GEN_PER);
     int y, m, d;
     bench_gen_civil(day, &y, &m, &d);
     bench_gen_day(day, g->start);
     g->end[0] = '\0';
-    if (x < 5600) {
+    if (x < GEN_ONE_DAY) {
         /* one day */
-    } else if (x < 8200) {
+    } else if (x < GEN_FEW_DAYS) {
         bench_gen_day(day + 1 + (int32_t)bench_rng_below(r, 3), g->end);
-    } else if (x < 8500) {
+    } else if (x < GEN_TIME) {
         snprintf(g->start, sizeof g->start, "%04d-%02d-%02dT%02u:%02uZ", y, m, d,
                  7 + bench_rng_below(r, 13), 15 * bench_rng_below(r, 4));
-    } else if (x < 8700) {
+    } else if (x < GEN_QUALIFIER) {
         strcat(g->start, bench_rng_chance(r, 500) ? "~" : "?");
-    } else if (x < 8900) {
+    } else if (x < GEN_WEEKS) {
         bench_gen_day(day + 4 + (int32_t)bench_rng_below(r, 11), g->end);
-    } else if (x < 9550) {
+    } else if (x < GEN_MONTH) {
         gen_month(y, m, 0, g->start, sizeof g->start);
-    } else if (x < 9870) {
+    } else if (x < GEN_MONTHS) {
         gen_month(y, m, 0, g->start, sizeof g->start);
         gen_month(y, m, 1 + (int)bench_rng_below(r, 8), g->end, sizeof g->end);
-    } else if (x < 9970) {
+    } else if (x < GEN_YEAR) {
         snprintf(g->start, sizeof g->start, "%04d%s", y, bench_rng_chance(r, 100) ? "~" : "");
     } else if (bench_rng_chance(r, 500)) {
         snprintf(g->start, sizeof g->start, "%04d", y);

@@ -1,9 +1,9 @@
 /* bench_gen.h: a deterministic generator of realistic events for the load
  * generator, shaped like the seed timeline (config/seed-events.jsonl): an
  * Arabic title of about 70 bytes and summary of about 350 (bench_text.h), a
- * kind, a start day between 2000 and 2026 and a span (mostly 0-3 days, some
- * month-precision, multi-month and multi-year events, a few times or
- * qualifiers), one to three countries, a place, one to four participants, one
+ * kind, a start day between 2000 and 2026 and a span (mostly 0-3 days, a few
+ * times or qualifiers, rarely a month, several months, a year or several
+ * years), one to three countries, a place, one to four participants, one
  * to three tags, and for some a parent. About 800 bytes packed. The same seed
  * gives the same events on every machine. */
 #ifndef ANNALS_BENCH_GEN_H

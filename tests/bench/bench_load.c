@@ -1,5 +1,5 @@
-/* bench_load.c: loading the query workload's events and reading the
- * database's size (see bench_load.h). Loader threads take batches of event
+/* bench_load.c: loading events into annalsd and reading the database's
+ * size (see bench_load.h). Loader threads take batches of event
  * indexes from one counter, so the work is shared whatever the speed of
  * each connection, and the events are the same whoever packs them. */
 #include <inttypes.h>
@@ -21,7 +21,8 @@
 
 typedef struct {
     const bench_addr *addr;
-    uint64_t seed, to;
+    const bench_load_events *ev;
+    uint64_t to;
     _Atomic uint64_t next;    /* the first event of the next batch to hand out */
     _Atomic uint64_t done;    /* events acknowledged */
     _Atomic uint64_t bytes;
@@ -51,8 +52,12 @@ static uint32_t load_pack(load_state *s, bench_conn *c, uint64_t first, uint64_t
     msgpack_pack_map(&pk, 1);
     buf_pack_cstr(&pk, "events");
     msgpack_pack_array(&pk, (uint32_t)(last - first));
-    for (uint64_t i = first; i < last; i++)
-        bench_gen_event_at(s->seed, i, &pk);
+    for (uint64_t i = first; i < last; i++) {
+        if (s->ev->pack)
+            s->ev->pack(s->ev->arg, i, &pk);
+        else
+            bench_gen_event_at(s->ev->seed, i, &pk);
+    }
     atomic_fetch_add(&s->bytes, bench_conn_pending(c) - before);
     return id;
 }
@@ -127,15 +132,15 @@ fail:
     return NULL;
 }
 
-int bench_load(const bench_addr *a, uint64_t seed, uint64_t from, uint64_t to, unsigned conns,
-               int progress, bench_load_result *res, char *err, size_t errlen)
+int bench_load(const bench_addr *a, const bench_load_events *ev, uint64_t from, uint64_t to,
+               unsigned conns, int progress, bench_load_result *res, char *err, size_t errlen)
 {
     load_state s;
     pthread_t *threads = xcalloc(conns, sizeof *threads);
     memset(&s, 0, sizeof s);
     memset(res, 0, sizeof *res);
     s.addr = a;
-    s.seed = seed;
+    s.ev = ev;
     s.to = to;
     atomic_store(&s.next, from);
     atomic_store(&s.running, conns);
@@ -152,7 +157,7 @@ int bench_load(const bench_addr *a, uint64_t seed, uint64_t from, uint64_t to, u
         int64_t now = bench_now_ns();
         if (progress && now - last_note >= (int64_t)LOAD_PROGRESS_MS * 1000000) {
             uint64_t done = atomic_load(&s.done);
-            fprintf(stderr, "bench: query: loaded %" PRIu64 " of %" PRIu64 " events (%.0f/s)\n",
+            fprintf(stderr, "bench: loaded %" PRIu64 " of %" PRIu64 " events (%.0f/s)\n",
                     from + done, to, (double)done / ((double)(now - start) / 1e9));
             last_note = now;
         }

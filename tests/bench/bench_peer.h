@@ -34,22 +34,31 @@ typedef struct {
     uint8_t span_class;
     uint8_t ncountries;
     char countries[PEER_MAX_COUNTRIES][3];
-    const char *body;         /* the packed event, id included; borrowed */
+    const char *body;         /* the packed event, id included; borrowed; NULL in a set
+                                 without bodies */
     uint32_t len;
 } peer_event;
 
-/* The first N events of a seed, packed once. */
+/* The first N events of a seed, packed once. A set without bodies keeps
+ * only what the requests and the brute-force answers need (the ids, days
+ * and countries: some 90 bytes an event, not 900), for annals alone to
+ * load from the generator (the scale benchmark at 10M events). */
 typedef struct {
     uint64_t seed, n;
+    int bodies;               /* the events' bytes are kept */
     peer_event *ev;           /* owned; n of them */
-    char **arenas;            /* owned; the bodies, one arena per packing thread */
+    char **arenas;            /* owned; the bodies, one arena per packing thread and growth */
     unsigned narenas;
     uint64_t bytes;           /* sum of the bodies' sizes */
 } peer_set;
 
-/* peer_set_make: pack events [0, n) of seed with threads threads. Never
- * fails (OOM aborts); returns -1 only when interrupted. */
+/* peer_set_make: pack events [0, n) of seed with threads threads, bodies
+ * kept. Never fails (OOM aborts); returns -1 only when interrupted. */
 int peer_set_make(peer_set *s, uint64_t seed, uint64_t n, unsigned threads);
+/* peer_set_init: an empty set of seed (bodies kept or not); peer_set_grow:
+ * pack its events from s->n to n. As peer_set_make. */
+void peer_set_init(peer_set *s, uint64_t seed, int bodies);
+int peer_set_grow(peer_set *s, uint64_t n, unsigned threads);
 void peer_set_release(peer_set *s);
 
 /* peer_event_make: pack event i of seed into body (reset first) and fill
@@ -85,6 +94,11 @@ typedef struct {
     buf_t body;               /* owned: the PUT event's bytes */
     peer_event put;
 } peer_draw;
+
+/* peer_req_count_all: a COUNT whose window, 1900..2099, holds every event
+ * the generator makes (the set's and the PUT workload's): its answer is how
+ * many events a system's queries can see. */
+void peer_req_count_all(peer_req *r);
 
 void peer_draw_init(peer_draw *d, const peer_set *set, peer_work work, unsigned conn,
                     uint64_t put_from);
@@ -128,9 +142,12 @@ typedef struct {
 typedef struct {
     const char *name;         /* "annals" */
     int (*start)(const peer_env *env, void **server, char *err, size_t errlen);
-    /* Load set with conns connections (a driver may use fewer); durable
-     * when it returns. */
-    int (*load)(void *server, const peer_set *set, unsigned conns, char *err, size_t errlen);
+    /* Load events [from, set->n) with conns connections (a driver may use
+     * fewer); durable when it returns. Only annals adds to a loaded server
+     * (from > 0) or loads a set without bodies; the others refuse with
+     * peer_whole_set_only. */
+    int (*load)(void *server, const peer_set *set, uint64_t from, unsigned conns, char *err,
+                size_t errlen);
     int (*footprint)(void *server, peer_footprint *fp, char *err, size_t errlen);
     int (*open)(void *server, void **conn, char *err, size_t errlen);
     int (*call)(void *conn, const peer_req *r, uint64_t *hits, char *err, size_t errlen);
@@ -141,5 +158,6 @@ typedef struct {
 } peer_driver;
 
 extern const peer_driver peer_annals, peer_redis, peer_pg, peer_sqlite;
+extern const char peer_whole_set_only[];
 
 #endif

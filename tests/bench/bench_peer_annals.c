@@ -1,31 +1,32 @@
 /* bench_peer_annals.c: the annals driver of the side-by-side benchmark: a
  * fresh annalsd (bench_annalsd.c) listening on a loopback port, asked over
  * TCP with msgpack-RPC (bench_conn.c). Load: put_many of 500 events, four
- * in flight on each connection. GET: get. RANGE: range over the day,
+ * in flight on each connection (bench_load.c). GET: get. RANGE: range over the day,
  * limit 10000, following next should there be more. RANGE_F: range with
  * country, limit 100. COUNT: count. PUT: put (answered once durable). */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto/edtf.h"
 #include "proto/xalloc.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_annalsd.h"
+#include "tests/bench/bench_gen.h"
+#include "tests/bench/bench_load.h"
 #include "tests/bench/bench_peer.h"
 #include "tests/bench/bench_peer_proc.h"
 
 #define ANNALS_TIMEOUT_MS 120000
-#define ANNALS_LOAD_BATCH 500
-#define ANNALS_LOAD_DEPTH 4
 #define ANNALS_RANGE_LIMIT 10000
 
 typedef struct {
     bench_annalsd d;
     char port[16];
     bench_addr addr;
+    int progress;             /* a line on stderr every 10 s of a load */
 } annals_server;
 
 typedef struct {
@@ -47,11 +48,14 @@ static int annals_start(const peer_env *env, void **server, char *err, size_t er
         return -1;
     }
     snprintf(listen, sizeof listen, "127.0.0.1:%s", s->port);
-    const char *extra[] = { "--listen", listen, "--map-size", "64GiB", NULL };
+    /* Room for the scale benchmark's 10M events at some 8 KB each; the file
+     * grows only as pages are used. */
+    const char *extra[] = { "--listen", listen, "--map-size", "256GiB", NULL };
     if (bench_annalsd_start(&s->d, env->annalsd, extra, err, errlen) < 0) {
         free(s);
         return -1;
     }
+    s->progress = env->verbose || isatty(2);
     s->addr.host = "127.0.0.1";
     s->addr.port = s->port;
     *server = s;
@@ -80,122 +84,24 @@ static int annals_footprint(void *server, peer_footprint *fp, char *err, size_t 
 
 /* ---- load ---- */
 
-typedef struct {
-    annals_server *s;
-    const peer_set *set;
-    _Atomic uint64_t next;
-    atomic_int failed;
-    pthread_mutex_t lock;
-    char err[512];
-} annals_load;
-
-static void annals_load_fail(annals_load *l, const char *what)
+/* Event i of the set: its bytes as they are, or, in a set without bodies,
+ * the same bytes generated again. */
+static void annals_pack_event(void *arg, uint64_t i, msgpack_packer *pk)
 {
-    pthread_mutex_lock(&l->lock);
-    if (!atomic_exchange(&l->failed, 1))
-        snprintf(l->err, sizeof l->err, "%s", what);
-    pthread_mutex_unlock(&l->lock);
+    const peer_set *set = arg;
+    if (set->bodies)
+        pk->callback(pk->data, set->ev[i].body, set->ev[i].len);
+    else
+        bench_gen_event_id_at(set->seed, i, pk);
 }
 
-/* put_many [{events: [...]}] of events [first, last), their bytes as
- * they are: a msgpack array is its header followed by its elements. */
-static uint32_t annals_pack_batch(bench_conn *c, const peer_set *set, uint64_t first,
-                                  uint64_t last)
+static int annals_load_set(void *server, const peer_set *set, uint64_t from, unsigned conns,
+                           char *err, size_t errlen)
 {
-    msgpack_packer pk;
-    uint32_t id = bench_conn_begin(c, "put_many", &pk);
-    msgpack_pack_array(&pk, 1);
-    msgpack_pack_map(&pk, 1);
-    buf_pack_cstr(&pk, "events");
-    msgpack_pack_array(&pk, (uint32_t)(last - first));
-    for (uint64_t i = first; i < last; i++)
-        pk.callback(pk.data, set->ev[i].body, set->ev[i].len);
-    return id;
-}
-
-static void *annals_load_main(void *arg)
-{
-    annals_load *l = arg;
-    bench_conn *c = NULL;
-    char err[512];
-    uint32_t ids[ANNALS_LOAD_DEPTH];
-    uint64_t counts[ANNALS_LOAD_DEPTH];
-    unsigned head = 0, inflight = 0;
-    int exhausted = 0;
-    msgpack_unpacked msg;
-    msgpack_unpacked_init(&msg);
-
-    if (bench_conn_open(&l->s->addr, &c, err, sizeof err) < 0)
-        goto fail;
-    for (;;) {
-        while (!exhausted && inflight < ANNALS_LOAD_DEPTH) {
-            uint64_t first = atomic_fetch_add(&l->next, ANNALS_LOAD_BATCH);
-            if (first >= l->set->n || atomic_load(&l->failed) || atomic_load(&bench_interrupted)) {
-                exhausted = 1;
-                break;
-            }
-            uint64_t last = first + ANNALS_LOAD_BATCH < l->set->n ? first + ANNALS_LOAD_BATCH
-                                                                  : l->set->n;
-            unsigned slot = (head + inflight) % ANNALS_LOAD_DEPTH;
-            ids[slot] = annals_pack_batch(c, l->set, first, last);
-            counts[slot] = last - first;
-            if (bench_conn_send(c, err, sizeof err) < 0)
-                goto fail;
-            inflight++;
-        }
-        if (inflight == 0)
-            break;
-        const msgpack_object *res, *v;
-        int64_t at;
-        int rc = bench_conn_next(c, ANNALS_TIMEOUT_MS, &msg, &at, err, sizeof err);
-        if (rc == 0)
-            snprintf(err, sizeof err, "put_many: no response within %d s", ANNALS_TIMEOUT_MS / 1000);
-        if (rc <= 0 || bench_conn_response(&msg.data, ids[head], &res, err, sizeof err) < 0)
-            goto fail;
-        v = bench_map_get(res, "ids");
-        if (!v || v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != counts[head]) {
-            snprintf(err, sizeof err, "put_many: a result without one id per event");
-            goto fail;
-        }
-        head = (head + 1) % ANNALS_LOAD_DEPTH;
-        inflight--;
-    }
-    msgpack_unpacked_destroy(&msg);
-    bench_conn_close(c);
-    return NULL;
-
-fail:
-    annals_load_fail(l, err);
-    msgpack_unpacked_destroy(&msg);
-    bench_conn_close(c);
-    return NULL;
-}
-
-static int annals_load_set(void *server, const peer_set *set, unsigned conns, char *err,
-                           size_t errlen)
-{
-    annals_load l;
-    pthread_t *th = xcalloc(conns, sizeof *th);
-    memset(&l, 0, sizeof l);
-    l.s = server;
-    l.set = set;
-    pthread_mutex_init(&l.lock, NULL);
-    for (unsigned i = 0; i < conns; i++)
-        if (pthread_create(&th[i], NULL, annals_load_main, &l) != 0) {
-            fprintf(stderr, "bench_peers: cannot start a thread\n");
-            abort();
-        }
-    for (unsigned i = 0; i < conns; i++)
-        pthread_join(th[i], NULL);
-    free(th);
-    pthread_mutex_destroy(&l.lock);
-    if (!l.err[0] && atomic_load(&bench_interrupted))
-        snprintf(l.err, sizeof l.err, "interrupted");
-    if (l.err[0]) {
-        snprintf(err, errlen, "%s", l.err);
-        return -1;
-    }
-    return 0;
+    annals_server *s = server;
+    bench_load_events ev = { set->seed, annals_pack_event, (void *)set };
+    bench_load_result res;
+    return bench_load(&s->addr, &ev, from, set->n, conns, s->progress, &res, err, errlen);
 }
 
 /* ---- requests ---- */

@@ -20,6 +20,9 @@
  * queries, so it aborts the run (peer_event_make). */
 const int32_t peer_class_span[PEER_NCLASSES] = { 3, 15, 63, 255, 1023, 4095 };
 
+const char peer_whole_set_only[] = "it loads a whole set of events into a fresh server, "
+                                   "their bytes packed (only annals adds to a loaded server)";
+
 const char *const peer_work_names[PEER_NWORKS] = { "GET", "RANGE", "RANGE_F", "COUNT", "PUT" };
 const char *const peer_work_what[PEER_NWORKS] = {
     "one event by a random id of the set",
@@ -119,49 +122,64 @@ void peer_event_make(uint64_t seed, uint64_t i, buf_t *body, peer_event *e)
 typedef struct {
     peer_set *s;
     uint64_t from, to;
-    unsigned index;
+    unsigned index;           /* of its arena */
 } peer_pack_job;
 
 /* Pack events [from, to) into one arena of their own; the events point
- * into it once it has stopped growing. */
+ * into it once it has stopped growing. Without bodies, keep none. */
 static void *peer_pack_main(void *arg)
 {
     peer_pack_job *j = arg;
     peer_set *s = j->s;
     buf_t arena, one;
-    size_t *off = xmalloc((size_t)(j->to - j->from + 1) * sizeof *off);
+    size_t *off = s->bodies ? xmalloc((size_t)(j->to - j->from + 1) * sizeof *off) : NULL;
     buf_init(&arena);
     buf_init(&one);
     for (uint64_t i = j->from; i < j->to && !atomic_load(&bench_interrupted); i++) {
         peer_event *e = &s->ev[i];
         peer_event_make(s->seed, i, &one, e);
-        off[i - j->from] = arena.len;
-        buf_append(&arena, one.data, one.len);
+        e->body = NULL;
+        if (off) {
+            off[i - j->from] = arena.len;
+            buf_append(&arena, one.data, one.len);
+        }
     }
-    for (uint64_t i = j->from; i < j->to; i++)
-        s->ev[i].body = arena.data + off[i - j->from];
-    s->arenas[j->index] = buf_take(&arena, &(size_t){ 0 });
+    if (off) {
+        for (uint64_t i = j->from; i < j->to; i++)
+            s->ev[i].body = arena.data + off[i - j->from];
+        s->arenas[j->index] = buf_take(&arena, &(size_t){ 0 });
+    }
+    buf_release(&arena);
     buf_release(&one);
     free(off);
     return NULL;
 }
 
-int peer_set_make(peer_set *s, uint64_t seed, uint64_t n, unsigned threads)
+void peer_set_init(peer_set *s, uint64_t seed, int bodies)
+{
+    memset(s, 0, sizeof *s);
+    s->seed = seed;
+    s->bodies = bodies;
+}
+
+int peer_set_grow(peer_set *s, uint64_t n, unsigned threads)
 {
     pthread_t th[16];
     peer_pack_job jobs[16];
+    uint64_t from = s->n;
+    if (n <= from)
+        return 0;
     if (threads < 1)
         threads = 1;
     if (threads > 16)
         threads = 16;
-    memset(s, 0, sizeof *s);
-    s->seed = seed;
-    s->n = n;
-    s->ev = xcalloc(n ? n : 1, sizeof *s->ev);
-    s->arenas = xcalloc(threads, sizeof *s->arenas);
-    s->narenas = threads;
+    s->ev = xrealloc(s->ev, n * sizeof *s->ev);
+    memset(s->ev + from, 0, (n - from) * sizeof *s->ev);
+    s->arenas = xrealloc(s->arenas, (s->narenas + threads) * sizeof *s->arenas);
+    memset(s->arenas + s->narenas, 0, threads * sizeof *s->arenas);
     for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (peer_pack_job){ s, n * t / threads, n * (t + 1) / threads, t };
+        jobs[t] = (peer_pack_job){ s, from + (n - from) * t / threads,
+                                   from + (n - from) * (t + 1) / threads, s->narenas + t };
         if (pthread_create(&th[t], NULL, peer_pack_main, &jobs[t]) != 0) {
             fprintf(stderr, "bench_peers: cannot start a thread\n");
             abort();
@@ -169,9 +187,17 @@ int peer_set_make(peer_set *s, uint64_t seed, uint64_t n, unsigned threads)
     }
     for (unsigned t = 0; t < threads; t++)
         pthread_join(th[t], NULL);
-    for (uint64_t i = 0; i < n; i++)
+    s->narenas += threads;
+    s->n = n;
+    for (uint64_t i = from; i < n; i++)
         s->bytes += s->ev[i].len;
     return atomic_load(&bench_interrupted) ? -1 : 0;
+}
+
+int peer_set_make(peer_set *s, uint64_t seed, uint64_t n, unsigned threads)
+{
+    peer_set_init(s, seed, 1);
+    return peer_set_grow(s, n, threads);
 }
 
 void peer_set_release(peer_set *s)
@@ -228,6 +254,14 @@ void peer_draw_next(peer_draw *d, peer_req *r)
     case PEER_NWORKS:
         break;
     }
+}
+
+void peer_req_count_all(peer_req *r)
+{
+    memset(r, 0, sizeof *r);
+    r->work = PEER_COUNT;
+    r->lo = (int32_t)edtf_days_from_civil(1900, 1, 1);
+    r->hi = (int32_t)edtf_days_from_civil(2099, 12, 31);
 }
 
 static int peer_has_country(const peer_event *e, const char *c)

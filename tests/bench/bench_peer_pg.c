@@ -362,7 +362,8 @@ static int pg_footprint(void *server, peer_footprint *fp, char *err, size_t errl
     return 0;
 }
 
-static int pg_load_set(void *server, const peer_set *set, unsigned conns, char *err, size_t errlen)
+static int pg_load_set(void *server, const peer_set *set, uint64_t from, unsigned conns,
+                       char *err, size_t errlen)
 {
     static const char *const after[] = {
         "ALTER TABLE events ADD PRIMARY KEY (id)",
@@ -370,6 +371,10 @@ static int pg_load_set(void *server, const peer_set *set, unsigned conns, char *
         "CREATE INDEX events_countries ON events USING gin (countries)",
         "VACUUM ANALYZE events",
     };
+    if (from || !set->bodies) {
+        snprintf(err, errlen, "%s", peer_whole_set_only);
+        return -1;
+    }
     pg_load l;
     pthread_t *th;
     PGconn *db = pg_connect(server, err, errlen);

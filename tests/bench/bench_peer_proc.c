@@ -271,6 +271,18 @@ static int peer_rm_one(const char *path, const struct stat *st, int flag, struct
     return 0;
 }
 
+int peer_dir_make(char *out, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, len, "%s/annals-peers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(out)) {
+        fprintf(stderr, "bench_peers: mkdtemp %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    chmod(out, 0711);
+    return 0;
+}
+
 void peer_dir_remove(const char *path)
 {
     if (path && path[0])

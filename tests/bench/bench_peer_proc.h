@@ -53,6 +53,12 @@ int peer_proc_footprint(pid_t pid, peer_footprint *fp);
 /* peer_dir_bytes: the disk blocks in use under path, in bytes. */
 uint64_t peer_dir_bytes(const char *path);
 
+/* peer_dir_make: a private directory for one system's run under $TMPDIR
+ * (or /tmp), reachable by the user nobody (PostgreSQL's directory inside
+ * it is given to that user); its path in out. Returns 0, or -1 with a
+ * message on stderr. */
+int peer_dir_make(char *out, size_t len);
+
 /* peer_dir_remove: remove path and everything under it. */
 void peer_dir_remove(const char *path);
 

@@ -267,10 +267,14 @@ static void *redis_load_main(void *arg)
     return NULL;
 }
 
-static int redis_load_set(void *server, const peer_set *set, unsigned conns, char *err,
-                          size_t errlen)
+static int redis_load_set(void *server, const peer_set *set, uint64_t from, unsigned conns,
+                          char *err, size_t errlen)
 {
     redis_load l;
+    if (from || !set->bodies) {
+        snprintf(err, errlen, "%s", peer_whole_set_only);
+        return -1;
+    }
     pthread_t *th = xcalloc(conns, sizeof *th);
     memset(&l, 0, sizeof l);
     l.s = server;
@@ -445,7 +449,7 @@ static int redis_range(redis_conn *c, const peer_req *rq, uint64_t *hits, char *
             h[n++] = x;
         }
     }
-    if (rc == 0 && rq->limit) {
+    if (rc == 0 && rq->limit && n) {   /* h is NULL when nothing was found */
         qsort(h, n, sizeof *h, redis_hit_cmp);
         if (n > rq->limit)
             n = rq->limit;

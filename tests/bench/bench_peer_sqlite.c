@@ -200,7 +200,8 @@ static int sq_insert(sqlite3 *db, sqlite3_stmt *ev, sqlite3_stmt *ec, const peer
 #define SQ_INSERT_COUNTRY "INSERT INTO event_countries (country, span_class, start_day, " \
                           "end_day, id, ev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 
-static int sq_load(void *server, const peer_set *set, unsigned conns, char *err, size_t errlen)
+static int sq_load(void *server, const peer_set *set, uint64_t from, unsigned conns, char *err,
+                   size_t errlen)
 {
     static const char *const schema =
         "BEGIN;"
@@ -218,6 +219,10 @@ static int sq_load(void *server, const peer_set *set, unsigned conns, char *err,
     sqlite3_stmt *ev = NULL, *ec = NULL;
     int rc = -1;
     (void)conns;   /* one writer: SQLite has one */
+    if (from || !set->bodies) {
+        snprintf(err, errlen, "%s", peer_whole_set_only);
+        return -1;
+    }
     sqlite3 *db = sq_connect(server, err, errlen);
     if (!db)
         return -1;

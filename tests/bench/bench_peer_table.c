@@ -14,52 +14,15 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static int table_cmp_double(const void *a, const void *b)
+/* The medians of one system, workload and concurrency over the runs. */
+static peer_result table_result(const peer_report *rep, unsigned s, unsigned w, unsigned c)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of v[0..n); the mean of the middle two when n is even. */
-static double table_median(double *v, unsigned n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, table_cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-typedef struct {
-    unsigned n;               /* runs with at least one good reply */
-    double ops, p50, p99, hits;
-    uint64_t errors;
-    unsigned ran;
-} table_cell;
-
-static table_cell table_result(const peer_report *rep, unsigned s, unsigned w, unsigned c)
-{
-    double ops[PEER_MAX_RUNS], p50[PEER_MAX_RUNS], p99[PEER_MAX_RUNS], hits[PEER_MAX_RUNS];
-    table_cell cell;
-    memset(&cell, 0, sizeof cell);
-    for (unsigned r = 0; r < rep->runs; r++) {
-        const peer_result *x = &rep->res[s][w][c][r];
-        if (!x->ran)
-            continue;
-        cell.ran++;
-        cell.errors += x->errors;
-        if (!x->ok)
-            continue;
-        ops[cell.n] = x->ops;
-        p50[cell.n] = x->p50;
-        p99[cell.n] = x->p99;
-        hits[cell.n] = x->hits;
-        cell.n++;
-    }
-    cell.ops = table_median(ops, cell.n);
-    cell.p50 = table_median(p50, cell.n);
-    cell.p99 = table_median(p99, cell.n);
-    cell.hits = table_median(hits, cell.n);
-    return cell;
+    const peer_result *runs[PEER_MAX_RUNS];
+    peer_result m;
+    for (unsigned r = 0; r < rep->runs; r++)
+        runs[r] = &rep->res[s][w][c][r];
+    bench_run_medians(runs, rep->runs, &m);
+    return m;
 }
 
 typedef struct {
@@ -87,11 +50,11 @@ static table_load table_load_of(const peer_report *rep, unsigned s)
         anon[l.n] = (double)x->fp.anon_bytes;
         l.n++;
     }
-    l.secs = table_median(secs, l.n);
-    l.rate = table_median(rate, l.n);
-    l.disk = table_median(disk, l.n);
-    l.mem = table_median(mem, l.n);
-    l.anon = table_median(anon, l.n);
+    l.secs = bench_run_median(secs, l.n);
+    l.rate = bench_run_median(rate, l.n);
+    l.disk = bench_run_median(disk, l.n);
+    l.mem = bench_run_median(mem, l.n);
+    l.anon = bench_run_median(anon, l.n);
     return l;
 }
 
@@ -101,12 +64,6 @@ static int table_annals(const peer_report *rep)
         if (strcmp(rep->sys[s]->name, "annals") == 0)
             return (int)s;
     return -1;
-}
-
-/* A number in a cell: fewer decimals as it grows. */
-static void table_num(double v, char *out, size_t len)
-{
-    snprintf(out, len, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
 }
 
 /* annals' figure over this one's, or "-". */
@@ -155,17 +112,14 @@ static void table_loads(const peer_report *rep, FILE *out, int md)
                 snprintf(c[i], 32, "-");
             snprintf(c[1], 32, "%s", l.ran ? "FAILED" : "-");
         } else {
-            table_num(l.secs, c[1], 32);
+            bench_run_num(l.secs, c[1], 32);
             snprintf(c[2], 32, "%.0f", l.rate);
             table_ratio(annals_rate, l.rate, (int)s == a, c[3], 32);
             snprintf(c[4], 32, "%.0f", l.disk / MIB);
             snprintf(c[5], 32, "%.0f", l.disk / (double)rep->n);
             snprintf(c[6], 32, "%.0f", l.mem / MIB);
             snprintf(c[7], 32, "%.0f", l.anon / MIB);
-            if (!rep->check)
-                snprintf(c[8], 32, "-");
-            else
-                snprintf(c[8], 32, "%s", l.check_bad ? "WRONG" : "ok");
+            snprintf(c[8], 32, "%s", l.check_bad ? "WRONG" : "ok");
         }
         for (int i = 0; i < 9; i++)
             cells[i] = c[i];
@@ -189,23 +143,19 @@ static unsigned table_works(const peer_report *rep, FILE *out, int md)
         for (unsigned ci = 0; ci < rep->nconc; ci++) {
             double annals_ops = a >= 0 ? table_result(rep, (unsigned)a, w, ci).ops : 0;
             for (unsigned s = 0; s < rep->nsys; s++) {
-                table_cell cell = table_result(rep, s, w, ci);
-                char c[9][32];
+                peer_result cell = table_result(rep, s, w, ci);
+                char c[9][32], fig[4][24];
                 const char *cells[9];
                 snprintf(c[0], 32, "%s", peer_work_names[w]);
                 snprintf(c[1], 32, "%u", rep->conc[ci]);
                 snprintf(c[2], 32, "%s", rep->sys[s]->name);
-                if (!cell.n) {
-                    snprintf(c[3], 32, "%s", cell.errors ? "ERR" : "-");
-                    for (int i = 4; i < 8; i++)
-                        snprintf(c[i], 32, "-");
-                } else {
-                    snprintf(c[3], 32, "%.0f", cell.ops);
-                    table_num(cell.p50 / 1e6, c[4], 32);
-                    table_num(cell.p99 / 1e6, c[5], 32);
-                    table_num(cell.hits, c[6], 32);
+                bench_run_cells(&cell, fig);
+                for (int i = 0; i < 4; i++)
+                    snprintf(c[3 + i], 32, "%.23s", fig[i]);
+                if (cell.ok)
                     table_ratio(annals_ops, cell.ops, (int)s == a, c[7], 32);
-                }
+                else
+                    snprintf(c[7], 32, "-");
                 snprintf(c[8], 32, "%" PRIu64, cell.errors);
                 bad += cell.errors > 0;
                 for (int i = 0; i < 9; i++)
@@ -215,6 +165,71 @@ static unsigned table_works(const peer_report *rep, FILE *out, int md)
         }
     }
     return bad;
+}
+
+typedef struct {
+    unsigned n;               /* runs whose puts a COUNT saw */
+    double ops, catchup, count, sustained;
+} table_put;
+
+static table_put table_put_of(const peer_report *rep, unsigned s, unsigned c)
+{
+    double ops[PEER_MAX_RUNS], catchup[PEER_MAX_RUNS], count[PEER_MAX_RUNS],
+        sustained[PEER_MAX_RUNS];
+    table_put p;
+    memset(&p, 0, sizeof p);
+    for (unsigned r = 0; r < rep->runs; r++) {
+        const peer_result *x = &rep->res[s][PEER_PUT][c][r];
+        const peer_catchup *k = &rep->catchup[s][c][r];
+        if (!x->ran || !k->caught_up)
+            continue;
+        ops[p.n] = x->ops;
+        catchup[p.n] = k->catchup_ms;
+        count[p.n] = k->count_ms;
+        sustained[p.n] = k->sustained;
+        p.n++;
+    }
+    p.ops = bench_run_median(ops, p.n);
+    p.catchup = bench_run_median(catchup, p.n);
+    p.count = bench_run_median(count, p.n);
+    p.sustained = bench_run_median(sustained, p.n);
+    return p;
+}
+
+/* After each PUT run: how long until a COUNT over everything counted every
+ * acknowledged put, and the put rate until then. */
+static void table_catchup(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "conc", "system", "puts/s", "catch-up ms", "count ms",
+                                        "sustained puts/s", "annals/this" };
+    static const int width[] = { 4, 8, 9, 11, 9, 16, 11 };
+    int a = table_annals(rep);
+    table_row(out, md, head, width, 7);
+    if (md)
+        table_rule(out, "|--:|---|--:|--:|--:|--:|--:|");
+    for (unsigned ci = 0; ci < rep->nconc; ci++) {
+        double annals = a >= 0 ? table_put_of(rep, (unsigned)a, ci).sustained : 0;
+        for (unsigned s = 0; s < rep->nsys; s++) {
+            table_put p = table_put_of(rep, s, ci);
+            char c[7][32];
+            const char *cells[7];
+            snprintf(c[0], 32, "%u", rep->conc[ci]);
+            snprintf(c[1], 32, "%s", rep->sys[s]->name);
+            if (!p.n) {
+                for (int i = 2; i < 7; i++)
+                    snprintf(c[i], 32, "-");
+            } else {
+                snprintf(c[2], 32, "%.0f", p.ops);
+                bench_run_num(p.catchup, c[3], 32);
+                bench_run_num(p.count, c[4], 32);
+                snprintf(c[5], 32, "%.0f", p.sustained);
+                table_ratio(annals, p.sustained, (int)s == a, c[6], 32);
+            }
+            for (int i = 0; i < 7; i++)
+                cells[i] = c[i];
+            table_row(out, md, cells, width, 7);
+        }
+    }
 }
 
 /* The first error of each system and workload that had any. */
@@ -258,6 +273,10 @@ unsigned peer_table_print(const peer_report *rep, FILE *out, int md)
     table_loads(rep, out, md);
     fprintf(out, "\n");
     bad = table_works(rep, out, md);
+    if (rep->works[PEER_PUT]) {
+        fprintf(out, "\n");
+        table_catchup(rep, out, md);
+    }
     for (unsigned s = 0; s < rep->nsys; s++)
         for (unsigned r = 0; r < rep->runs; r++)
             bad += rep->load[s][r].ran && (!rep->load[s][r].loaded || rep->load[s][r].check_bad);
@@ -341,7 +360,9 @@ static const char *const table_notes =
     "  checkpoint that truncates the WAL. Its memory columns are the most heap SQLite\n"
     "  held in the benchmark process (`sqlite3_memory_highwater`).\n"
     "\n"
-    "Columns: *load s* from the first write to the last event durable and indexed;\n"
+    "Columns: *load s* from the first write to the answer of a COUNT over everything\n"
+    "(1900..2099), asked once the last write was acknowledged: the load ends when a\n"
+    "query sees every event, and that COUNT must count N (it is one of the *checks*);\n"
     "*disk* the blocks in use under the system's data directory after the load\n"
     "(AOF for Redis; data and WAL for PostgreSQL; database and WAL for SQLite); *mem*\n"
     "the proportional set size (Pss) of the server's processes after the load, and\n"
@@ -349,9 +370,17 @@ static const char *const table_notes =
     "LMDB's map is a mapped file, PostgreSQL's shared buffers are shared memory);\n"
     "*ops/s* replies that passed / the run's time; *p50*, *p99* latency of a request\n"
     "(nearest rank); *hits* events received per reply (the count for COUNT);\n"
-    "*annals/this* annals' ops/s (events/s for the load) over this system's.\n";
+    "*annals/this* annals' ops/s (events/s for the load) over this system's. After\n"
+    "each PUT run a connection opened before it asks a COUNT over everything until it\n"
+    "counts the N events and every put acknowledged so far: *catch-up ms* from the last\n"
+    "acknowledgement to that answer (a server that indexes after it acknowledges makes\n"
+    "the COUNT wait for its index, or answers short and is asked again), *count ms* one\n"
+    "more such COUNT once caught up (what the query costs by itself), *sustained puts/s*\n"
+    "the puts over the run's time plus the catch-up.\n";
 
-int peer_table_write(const peer_report *rep, const char *path)
+/* A results file's head: its title, the command, the machine, the
+ * versions. Returns the file, open for the rest, or NULL (with a message). */
+static FILE *table_file(const peer_report *rep, const char *path, const char *title)
 {
     char cpu[256], mem[64], stamp[64];
     struct utsname u;
@@ -359,14 +388,14 @@ int peer_table_write(const peer_report *rep, const char *path)
     FILE *f = fopen(path, "w");
     if (!f) {
         perror(path);
-        return -1;
+        return NULL;
     }
     table_proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
     table_proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
     if (uname(&u) < 0)
         snprintf(u.release, sizeof u.release, "?");
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    fprintf(f, "# annals side by side: Redis, PostgreSQL, SQLite\n\n");
+    fprintf(f, "# %s\n\n", title);
     fprintf(f, "Produced by `%s`\n(build/bench/bench_peers; tests/bench/README.md says what it "
                "measures) on %s, in %.0f s.\n\n", rep->command, stamp, rep->elapsed);
     fprintf(f, "Machine: %ld CPUs (nproc), %.1f GiB RAM, Linux %s, %s.\n\n",
@@ -375,6 +404,23 @@ int peer_table_write(const peer_report *rep, const char *path)
     for (unsigned s = 0; s < rep->nsys; s++)
         fprintf(f, "%s %s %s", s ? "," : "", rep->sys[s]->name, rep->version[s]);
     fprintf(f, ".\n\n");
+    return f;
+}
+
+static int table_close(FILE *f, const char *path)
+{
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
+
+int peer_table_write(const peer_report *rep, const char *path)
+{
+    FILE *f = table_file(rep, path, "annals side by side: Redis, PostgreSQL, SQLite");
+    if (!f)
+        return -1;
     fprintf(f, "N = %" PRIu64 " events (%.0f bytes each packed), seed %" PRIu64 ", %.1f s per "
                "workload and concurrency, median of %u run%s; each run loads every system "
                "afresh, the systems in turn, the order rotating from run to run. The benchmark "
@@ -389,11 +435,179 @@ int peer_table_write(const peer_report *rep, const char *path)
             fprintf(f, "- %s: %s\n", peer_work_names[w], peer_work_what[w]);
     fprintf(f, "\n");
     table_works(rep, f, 1);
+    if (rep->works[PEER_PUT]) {
+        fprintf(f, "\n## PUT: until a COUNT sees every put\n\n");
+        table_catchup(rep, f, 1);
+    }
     table_errors(rep, f);
     fprintf(f, "\n%s", table_notes);
-    if (fclose(f) != 0) {
-        perror(path);
-        return -1;
+    return table_close(f, path);
+}
+
+/* ---- --scale ---- */
+
+/* The medians of workload w at concurrency c at the k-th N. */
+static peer_result table_scale_result(const peer_report *rep, unsigned k, unsigned w, unsigned c)
+{
+    const peer_result *runs[PEER_MAX_RUNS];
+    peer_result m;
+    for (unsigned r = 0; r < rep->runs; r++)
+        runs[r] = &rep->scale_res[k][w][c][r];
+    bench_run_medians(runs, rep->runs, &m);
+    return m;
+}
+
+static void table_scale_loads(const peer_report *rep, FILE *out, int md)
+{
+    static const char *const head[] = { "N", "events added", "load s", "events/s", "disk MiB",
+                                        "disk B/event", "mem MiB", "mem w/o files MiB", "checks" };
+    static const int width[] = { 10, 12, 8, 9, 9, 12, 8, 17, 8 };
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        const peer_load_result *l = &rep->scale_load[k];
+        uint64_t added = rep->scale_n[k] - (k ? rep->scale_n[k - 1] : 0);
+        char c[9][32];
+        const char *cells[9];
+        if (!l->ran)
+            continue;
+        snprintf(c[0], 32, "%" PRIu64, rep->scale_n[k]);
+        snprintf(c[1], 32, "%" PRIu64, added);
+        if (!l->loaded) {
+            for (int i = 2; i < 9; i++)
+                snprintf(c[i], 32, "-");
+            snprintf(c[2], 32, "FAILED");
+        } else {
+            bench_run_num(l->secs, c[2], 32);
+            snprintf(c[3], 32, "%.0f", l->secs > 0 ? (double)added / l->secs : 0);
+            snprintf(c[4], 32, "%.0f", (double)l->fp.disk_bytes / MIB);
+            snprintf(c[5], 32, "%.0f", (double)l->fp.disk_bytes / (double)rep->scale_n[k]);
+            snprintf(c[6], 32, "%.0f", (double)l->fp.mem_bytes / MIB);
+            snprintf(c[7], 32, "%.0f", (double)l->fp.anon_bytes / MIB);
+            snprintf(c[8], 32, "%s", l->check_bad ? "WRONG" : "ok");
+        }
+        for (int i = 0; i < 9; i++)
+            cells[i] = c[i];
+        table_row(out, md, cells, width, 9);
     }
-    return 0;
+}
+
+/* One row per N, workload and concurrency; the last figures but one are
+ * ops/s at this N over ops/s at the first N. Returns how many rows had
+ * errors. */
+static unsigned table_scale_works(const peer_report *rep, FILE *out, int md)
+{
+    static const int width[] = { 10, 8, 4, 9, 8, 8, 8, 13, 7 };
+    char n0[24], ratio_head[40];
+    const char *head[] = { "N", "workload", "conc", "ops/s", "p50 ms", "p99 ms", "hits",
+                           ratio_head, "errors" };
+    unsigned bad = 0;
+    bench_run_n(rep->scale_n[0], n0, sizeof n0);
+    snprintf(ratio_head, sizeof ratio_head, "ops/s vs %s", n0);
+    table_row(out, md, head, width, 9);
+    if (md)
+        table_rule(out, "|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        if (!rep->scale_load[k].loaded)
+            continue;
+        for (unsigned w = 0; w < PEER_NWORKS; w++) {
+            if (!rep->works[w])
+                continue;
+            for (unsigned ci = 0; ci < rep->nconc; ci++) {
+                peer_result cell = table_scale_result(rep, k, w, ci);
+                peer_result first = table_scale_result(rep, 0, w, ci);
+                char c[9][32], fig[4][24];
+                const char *cells[9];
+                snprintf(c[0], 32, "%" PRIu64, rep->scale_n[k]);
+                snprintf(c[1], 32, "%s", peer_work_names[w]);
+                snprintf(c[2], 32, "%u", rep->conc[ci]);
+                bench_run_cells(&cell, fig);
+                for (int i = 0; i < 4; i++)
+                    snprintf(c[3 + i], 32, "%.23s", fig[i]);
+                if (cell.ok && first.ok && first.ops > 0)
+                    snprintf(c[7], 32, "%.2f", cell.ops / first.ops);
+                else
+                    snprintf(c[7], 32, "-");
+                snprintf(c[8], 32, "%" PRIu64, cell.errors);
+                bad += cell.errors > 0 || !cell.ran;
+                for (int i = 0; i < 9; i++)
+                    cells[i] = c[i];
+                table_row(out, md, cells, width, 9);
+            }
+        }
+    }
+    return bad;
+}
+
+/* The first error of each N and workload that had any. */
+static void table_scale_errors(const peer_report *rep, FILE *out)
+{
+    int head = 0;
+    for (unsigned k = 0; k < rep->nscale; k++) {
+        if (rep->scale_load[k].error[0]) {
+            if (!head++)
+                fprintf(out, "\nErrors:\n\n");
+            fprintf(out, "- N=%" PRIu64 ": %s\n", rep->scale_n[k], rep->scale_load[k].error);
+        }
+        for (unsigned w = 0; w < PEER_NWORKS; w++)
+            for (unsigned c = 0; c < rep->nconc; c++)
+                for (unsigned r = 0; r < rep->runs; r++) {
+                    const peer_result *x = &rep->scale_res[k][w][c][r];
+                    if (x->errors) {
+                        if (!head++)
+                            fprintf(out, "\nErrors:\n\n");
+                        fprintf(out, "- N=%" PRIu64 " %s c=%u, run %u: %" PRIu64 " errors; "
+                                "first: %s\n", rep->scale_n[k], peer_work_names[w], rep->conc[c],
+                                r + 1, x->errors, x->first_error);
+                        r = rep->runs;
+                    }
+                }
+    }
+}
+
+unsigned peer_table_scale_print(const peer_report *rep, FILE *out, int md)
+{
+    unsigned bad;
+    if (!md)
+        fprintf(out, "\nannals at scale: N growing to %" PRIu64 " events (%.0f bytes each packed), "
+                     "%.1f s per workload and concurrency, median of %u run%s\n\n",
+                rep->n, rep->n ? (double)rep->set_bytes / (double)rep->n : 0, rep->secs,
+                rep->runs, rep->runs == 1 ? "" : "s");
+    table_scale_loads(rep, out, md);
+    fprintf(out, "\n");
+    bad = table_scale_works(rep, out, md);
+    for (unsigned k = 0; k < rep->nscale; k++)
+        bad += rep->scale_load[k].ran && (!rep->scale_load[k].loaded ||
+                                          rep->scale_load[k].check_bad);
+    table_scale_errors(rep, out);
+    return bad;
+}
+
+int peer_table_scale_write(const peer_report *rep, const char *path)
+{
+    char n0[24];
+    FILE *f = table_file(rep, path, "annals at scale: the same queries as the database grows");
+    if (!f)
+        return -1;
+    bench_run_n(rep->scale_n[0], n0, sizeof n0);
+    fprintf(f, "One annalsd, its database grown through N = ");
+    for (unsigned k = 0; k < rep->nscale; k++)
+        fprintf(f, "%s%" PRIu64, k ? ", " : "", rep->scale_n[k]);
+    fprintf(f, " events (the first N of seed %" PRIu64 ", %.0f bytes each packed); at each N "
+               "every workload at each concurrency for %.1f s, median of %u run%s. *ops/s vs %s*: "
+               "ops/s at this N over ops/s at %s (1.00: the query costs the same however "
+               "large the database). The benchmark client shares the machine with the server."
+               "\n\n", rep->seed, rep->n ? (double)rep->set_bytes / (double)rep->n : 0,
+            rep->secs, rep->runs, rep->runs == 1 ? "" : "s", n0, n0);
+    fprintf(f, "## Load\n\n");
+    table_scale_loads(rep, f, 1);
+    fprintf(f, "\n## Workloads\n\n");
+    for (unsigned w = 0; w < PEER_NWORKS; w++)
+        if (rep->works[w])
+            fprintf(f, "- %s: %s\n", peer_work_names[w], peer_work_what[w]);
+    fprintf(f, "\n");
+    table_scale_works(rep, f, 1);
+    table_scale_errors(rep, f);
+    return table_close(f, path);
 }

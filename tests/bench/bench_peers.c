@@ -3,8 +3,10 @@
  * order rotating from run to run, since the machine is shared and noisy):
  * a private directory, the server started there, the N events loaded,
  * its footprint measured, its answers checked, every workload at every
- * concurrency, the server stopped and the directory removed. The report
- * (bench_peer_table.c) gives the median of each figure over the runs. */
+ * concurrency (after PUT, how soon a COUNT sees the puts), the server
+ * stopped and the directory removed. The report (bench_peer_table.c) gives
+ * the median of each figure over the runs. With --scale, annals alone as
+ * its database grows (bench_peer_scale.c, `make bench BENCH=scale`). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -44,6 +46,7 @@ static void peers_usage(FILE *f)
         "\n"
         "annals side by side with Redis, PostgreSQL and SQLite: the same N events loaded\n"
         "into each, the same requests asked of each, one table (tests/bench/README.md).\n"
+        "With --scale: annals alone, the same queries as its database grows.\n"
         "\n"
         "  --annalsd PATH        the annalsd binary (started per run on a loopback port)\n"
         "  --redis-server PATH   default /usr/bin/redis-server\n"
@@ -60,6 +63,9 @@ static void peers_usage(FILE *f)
         "  --seed N              seed of the events and requests (default 1)\n"
         "  --quick               N 100000, 1 s, 1 run (flags given explicitly still win)\n"
         "  --smoke               N 2000, 0.2 s, 1 run, concurrency 1,4\n"
+        "  --scale N[,N...]      annals alone, its database growing through each N\n"
+        "                        (ascending); RANGE, RANGE_F and COUNT (or --workloads, but\n"
+        "                        not PUT) at each N; --runs timed runs of each at each N\n"
         "  --results FILE        also write the report, with the machine, to FILE\n"
         "  --command TEXT        the command to name in FILE (default: this one)\n"
         "  --verbose             say what is being run\n"
@@ -109,6 +115,7 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
 {
     peer_report *rep = o->rep;
     int given_n = 0, given_secs = 0, given_runs = 0, given_conc = 0, quick = 0, smoke = 0;
+    int given_sys = 0, given_works = 0;
     int sys_on[PEERS_NALL] = { 1, 1, 1, 1 };
     uint64_t v;
     o->env.redis_server = "/usr/bin/redis-server";
@@ -157,9 +164,11 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
                 names[s] = peers_all[s]->name;
             if (peers_words(a, val, names, PEERS_NALL, sys_on) < 0)
                 return -1;
+            given_sys = 1;
         } else if (strcmp(a, "--workloads") == 0) {
             if (peers_words(a, val, peer_work_names, PEER_NWORKS, rep->works) < 0)
                 return -1;
+            given_works = 1;
         } else if (strcmp(a, "--n") == 0) {
             if (peers_uint(a, val, 1, 100000000, &rep->n) < 0)
                 return -1;
@@ -194,6 +203,23 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
                 return -1;
             }
             given_conc = 1;
+        } else if (strcmp(a, "--scale") == 0) {
+            char copy[256];
+            snprintf(copy, sizeof copy, "%s", val);
+            rep->nscale = 0;
+            for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+                if (rep->nscale == PEER_MAX_SCALE || peers_uint(a, t, 1, 100000000, &v) < 0 ||
+                    (rep->nscale && v <= rep->scale_n[rep->nscale - 1])) {
+                    fprintf(stderr, "bench_peers: --scale: at most %d sizes of 1-100000000, "
+                            "ascending\n", PEER_MAX_SCALE);
+                    return -1;
+                }
+                rep->scale_n[rep->nscale++] = v;
+            }
+            if (!rep->nscale) {
+                fprintf(stderr, "bench_peers: --scale: no size\n");
+                return -1;
+            }
         } else if (strcmp(a, "--loaders") == 0) {
             if (peers_uint(a, val, 1, 64, &v) < 0)
                 return -1;
@@ -224,6 +250,28 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
         if (smoke && !given_conc) {
             rep->conc[1] = 4;
         }
+    }
+    if (rep->nscale) {
+        /* annals alone, the queries only: PUT would change the database
+         * between the sizes. */
+        if (given_n || (given_sys && (!sys_on[0] || sys_on[1] || sys_on[2] || sys_on[3]))) {
+            fprintf(stderr, "bench_peers: --scale runs annals alone at its own sizes "
+                            "(no --n, no other --systems)\n");
+            return -1;
+        }
+        if (given_works && rep->works[PEER_PUT]) {
+            fprintf(stderr, "bench_peers: --scale: PUT would change the database between "
+                            "the sizes\n");
+            return -1;
+        }
+        if (!given_works)
+            for (int w = 0; w < PEER_NWORKS; w++)
+                rep->works[w] = w == PEER_RANGE || w == PEER_RANGE_F || w == PEER_COUNT;
+        rep->works[PEER_PUT] = 0;
+        for (unsigned s = 1; s < PEERS_NALL; s++)
+            sys_on[s] = 0;
+        sys_on[0] = 1;
+        rep->n = rep->scale_n[rep->nscale - 1];
     }
     for (unsigned s = 0; s < PEERS_NALL; s++)
         if (sys_on[s])
@@ -285,20 +333,6 @@ static void peers_version(const char *bin, char *out, size_t len)
     pclose(p);
 }
 
-/* A private directory for one system's run, reachable by the user nobody
- * (PostgreSQL's directory inside it is given to that user). */
-static int peers_mkdir(char *out, size_t len)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(out, len, "%s/annals-peers-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(out)) {
-        fprintf(stderr, "bench_peers: mkdtemp %s: %s\n", out, strerror(errno));
-        return -1;
-    }
-    chmod(out, 0711);
-    return 0;
-}
-
 /* One system, one run: start, load, measure, check, every workload, stop. */
 static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r)
 {
@@ -307,9 +341,10 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     peer_load_result *l = &rep->load[s][r];
     char dir[512], err[512];
     void *server = NULL;
+    uint64_t put_ok = 0, put_failed = 0;
     int show_log = 0;
 
-    if (peers_mkdir(dir, sizeof dir) < 0) {
+    if (peer_dir_make(dir, sizeof dir) < 0) {
         snprintf(l->error, sizeof l->error, "cannot make its directory");
         return;
     }
@@ -323,28 +358,9 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
         goto out;
     }
     l->ran = 1;
-    int64_t t0 = bench_now_ns();
-    if (d->load(server, set, rep->loaders, err, sizeof err) < 0) {
-        snprintf(l->error, sizeof l->error, "load: %s", err);
-        fprintf(stderr, "bench_peers: %s: %s\n", d->name, l->error);
+    if (peer_load(d, server, set, 0, rep->loaders, rep->check, l) < 0) {
         show_log = 1;
         goto stop;
-    }
-    l->secs = (double)(bench_now_ns() - t0) / 1e9;
-    l->loaded = 1;
-    if (d->footprint(server, &l->fp, err, sizeof err) < 0)
-        fprintf(stderr, "bench_peers: %s: footprint: %s\n", d->name, err);
-    fprintf(stderr, "bench_peers: %s: loaded in %.1f s (%.0f events/s), %.0f bytes/event on disk, "
-                    "%.0f MiB in memory (%.0f MiB not file-backed)\n", d->name, l->secs,
-            (double)rep->n / l->secs, (double)l->fp.disk_bytes / (double)rep->n,
-            (double)l->fp.mem_bytes / (1 << 20), (double)l->fp.anon_bytes / (1 << 20));
-    if (rep->check) {
-        l->check_bad = peer_check(d, server, set, rep->check, err, sizeof err);
-        if (l->check_bad) {
-            snprintf(l->error, sizeof l->error, "%u of %u checked answers wrong or failed; "
-                     "first: %s", l->check_bad, 4 * rep->check, err);
-            fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, l->error);
-        }
     }
     for (unsigned w = 0; w < PEER_NWORKS; w++) {
         if (!rep->works[w])
@@ -352,11 +368,40 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
         for (unsigned c = 0; c < rep->nconc && !atomic_load(&bench_interrupted); c++) {
             peer_result *x = &rep->res[s][w][c][r];
             uint64_t put_base = PEERS_PUT_BASE + ((uint64_t)c << 34);
-            peer_run(d, server, set, w, rep->conc[c], put_base, rep->secs, x);
+            peer_watch watch = { .want = rep->n + put_ok, .maybe = put_failed };
+            /* The connection that watches the puts is open before they start. */
+            if (w == PEER_PUT && d->open(server, &watch.conn, err, sizeof err) < 0) {
+                fprintf(stderr, "bench_peers: %s: cannot connect to watch the puts: %s\n",
+                        d->name, err);
+                watch.conn = NULL;
+            }
+            peer_run(d, server, set, w, rep->conc[c], put_base, rep->secs,
+                     watch.conn ? &watch : NULL, x);
             fprintf(stderr, "bench_peers: %s %-7s c=%-3u %9.0f ops/s  p50 %8.3f ms  p99 %8.3f ms  "
                             "hits %.1f%s%s\n", d->name, peer_work_names[w], rep->conc[c], x->ops,
                     x->p50 / 1e6, x->p99 / 1e6, x->hits, x->errors ? "  errors: " : "",
                     x->errors ? x->first_error : "");
+            if (w == PEER_PUT) {
+                put_ok += x->ok;
+                put_failed += x->errors;
+                if (!watch.conn)
+                    snprintf(watch.out.error, sizeof watch.out.error, "no connection to watch "
+                             "the puts: %.400s", err);
+                else
+                    d->close(watch.conn);
+                rep->catchup[s][c][r] = watch.out;
+                /* Not seeing the puts is an error of the run. */
+                if (!watch.out.caught_up) {
+                    x->errors++;
+                    if (!x->first_error[0])
+                        snprintf(x->first_error, sizeof x->first_error, "%s", watch.out.error);
+                    fprintf(stderr, "bench_peers: %s: FAIL: %s\n", d->name, watch.out.error);
+                } else
+                    fprintf(stderr, "bench_peers: %s PUT     c=%-3u a COUNT saw every put %.1f ms "
+                                    "after the last (a COUNT over everything: %.1f ms); %.0f "
+                                    "puts/s sustained\n", d->name, rep->conc[c],
+                            watch.out.catchup_ms, watch.out.count_ms, watch.out.sustained);
+            }
             show_log |= x->errors > 0;
         }
     }
@@ -365,6 +410,29 @@ stop:
 out:
     peer_dir_remove(dir);
     o->env.dir = NULL;
+}
+
+/* --scale: annals alone as its database grows (bench_peer_scale.c), and
+ * its report. Returns the exit status. */
+static int peers_scale(peers_opts *o, int64_t t0)
+{
+    peer_report *rep = o->rep;
+    int failed = peer_scale_run(&o->env, rep);
+    rep->elapsed = (double)(bench_now_ns() - t0) / 1e9;
+    if (atomic_load(&bench_interrupted)) {
+        fprintf(stderr, "bench_peers: interrupted; no report\n");
+        return 1;
+    }
+    unsigned bad = peer_table_scale_print(rep, stdout, 0);
+    printf("\nMarkdown:\n\n");
+    peer_table_scale_print(rep, stdout, 1);
+    printf("\n");
+    if (o->results && peer_table_scale_write(rep, o->results) == 0)
+        printf("bench_peers: the report is in %s\n", o->results);
+    printf("bench_peers: %s (%.0f s)\n", bad || failed ? "some runs failed (see Errors)" : "ok",
+           rep->elapsed);
+    fflush(stdout);
+    return bad || failed || (o->results && access(o->results, F_OK) != 0) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -418,6 +486,8 @@ int main(int argc, char **argv)
     pthread_detach(sig_thread);
 
     int64_t t0 = bench_now_ns();
+    if (rep.nscale)
+        return peers_scale(&o, t0);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     fprintf(stderr, "bench_peers: packing %" PRIu64 " events (seed %" PRIu64 ")\n", rep.n, rep.seed);
     if (peer_set_make(&set, rep.seed, rep.n, cpus > 1 ? (unsigned)cpus : 1) < 0) {

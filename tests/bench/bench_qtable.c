@@ -5,39 +5,6 @@
 
 #include "tests/bench/bench_qtable.h"
 
-/* "100k", "1M", "1500": N as a column label. */
-static void qtable_n(uint64_t n, char *out, size_t len)
-{
-    if (n >= 1000000 && n % 1000000 == 0)
-        snprintf(out, len, "%" PRIu64 "M", n / 1000000);
-    else if (n >= 1000 && n % 1000 == 0)
-        snprintf(out, len, "%" PRIu64 "k", n / 1000);
-    else
-        snprintf(out, len, "%" PRIu64, n);
-}
-
-/* A number in a cell: fewer decimals as it grows. */
-static void qtable_num(double v, char *out, size_t len)
-{
-    snprintf(out, len, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
-}
-
-/* The cells of one result: ops/s, p50 ms, p99 ms, hits; "-" when it has no
- * ok reply, and "ERR" for ops/s when it got only errors. */
-static void qtable_cells(const bench_qresult *r, char cell[4][24])
-{
-    if (!r->ran || !r->ok) {
-        snprintf(cell[0], 24, "%s", r->ran && r->errors ? "ERR" : "-");
-        for (int i = 1; i < 4; i++)
-            snprintf(cell[i], 24, "-");
-        return;
-    }
-    snprintf(cell[0], 24, "%.0f", r->ops);
-    qtable_num(r->p50 / 1e6, cell[1], 24);
-    qtable_num(r->p99 / 1e6, cell[2], 24);
-    qtable_num(r->hits, cell[3], 24);
-}
-
 /* p50 at the last N over p50 at the first, or "-". */
 static void qtable_ratio(const bench_qreport *rep, unsigned w, unsigned c, char *out, size_t len)
 {
@@ -84,12 +51,12 @@ static void qtable_plain(const bench_qreport *rep)
 {
     const bench_opts *o = rep->o;
     char n0[24], n1[24], label[56];
-    qtable_n(rep->stage[0].n, n0, sizeof n0);
-    qtable_n(rep->stage[rep->nstages - 1].n, n1, sizeof n1);
+    bench_run_n(rep->stage[0].n, n0, sizeof n0);
+    bench_run_n(rep->stage[rep->nstages - 1].n, n1, sizeof n1);
     printf("%-12s %4s", "", "");
     for (unsigned s = 0; s < rep->nstages; s++) {
         char n[24];
-        qtable_n(rep->stage[s].n, n, sizeof n);
+        bench_run_n(rep->stage[s].n, n, sizeof n);
         snprintf(label, sizeof label, "N=%s", n);
         printf("  %-35s", label);
     }
@@ -105,7 +72,7 @@ static void qtable_plain(const bench_qreport *rep)
             printf("%-12s %4u", rep->work[w]->name, o->concurrency[c]);
             for (unsigned s = 0; s < rep->nstages; s++) {
                 char cell[4][24];
-                qtable_cells(&rep->res[s][w][c], cell);
+                bench_run_cells(&rep->res[s][w][c], cell);
                 printf("  %8s %8s %8s %8s", cell[0], cell[1], cell[2], cell[3]);
             }
             qtable_ratio(rep, w, c, ratio, sizeof ratio);
@@ -117,12 +84,12 @@ static void qtable_markdown(const bench_qreport *rep)
 {
     const bench_opts *o = rep->o;
     char n0[24], n1[24];
-    qtable_n(rep->stage[0].n, n0, sizeof n0);
-    qtable_n(rep->stage[rep->nstages - 1].n, n1, sizeof n1);
+    bench_run_n(rep->stage[0].n, n0, sizeof n0);
+    bench_run_n(rep->stage[rep->nstages - 1].n, n1, sizeof n1);
     printf("| workload | conc |");
     for (unsigned s = 0; s < rep->nstages; s++) {
         char n[24];
-        qtable_n(rep->stage[s].n, n, sizeof n);
+        bench_run_n(rep->stage[s].n, n, sizeof n);
         printf(" ops/s %s | p50 ms %s | p99 ms %s | hits %s |", n, n, n, n);
     }
     if (rep->nstages > 1)
@@ -137,7 +104,7 @@ static void qtable_markdown(const bench_qreport *rep)
             printf("| %s | %u |", rep->work[w]->name, o->concurrency[c]);
             for (unsigned s = 0; s < rep->nstages; s++) {
                 char cell[4][24];
-                qtable_cells(&rep->res[s][w][c], cell);
+                bench_run_cells(&rep->res[s][w][c], cell);
                 printf(" %s | %s | %s | %s |", cell[0], cell[1], cell[2], cell[3]);
             }
             if (rep->nstages > 1) {
@@ -171,7 +138,7 @@ static unsigned qtable_errors_list(const bench_qreport *rep)
                 errors += r->errors;
                 if (!bad++) {
                     char n[24];
-                    qtable_n(rep->stage[s].n, n, sizeof n);
+                    bench_run_n(rep->stage[s].n, n, sizeof n);
                     snprintf(where, sizeof where, "N=%s c=%u", n, r->conc);
                     first = r->first_error;
                 }

@@ -2,15 +2,14 @@
  *
  * For each N, ascending: load events up to N (the first N events of the
  * seed: the database at 1M is the one at 100k plus 900k more), then run each
- * query workload at each concurrency for the set duration. A run is C
- * threads, each with its own connection and one request in flight, drawing
- * requests from its own stream (seed, workload, thread): thread t asks the
- * same questions in the same order at every N and every concurrency. An
- * error reply is counted and the thread goes on; a lost connection ends the
- * thread. Latency is from the request being sent to the read that completed
- * its reply. */
+ * query workload at each concurrency for the set duration. A run
+ * (bench_run.h) is C threads, each with its own connection and one request
+ * in flight, drawing requests from its own stream (seed, workload, thread):
+ * thread t asks the same questions in the same order at every N and every
+ * concurrency. An error reply is counted and the thread goes on; a lost
+ * connection ends the thread. Latency is from the request being sent to
+ * the read that completed its reply. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,173 +24,77 @@
 /* The stream name of query draws (bench_rng_derive), apart from events'. */
 #define QUERY_STREAM 0x7175657279ULL
 
-typedef struct query_run query_run;
-
+/* What every connection of a run shares. */
 typedef struct {
-    query_run *run;
-    unsigned index;
-    pthread_t thread;
-    int64_t *lat;             /* owned; ns of each ok reply */
-    size_t nlat, cap;
-    uint64_t ok, errors, hits;
-    int64_t last_ns;          /* when the last reply was read */
-    char first_error[512];
-} query_thread;
-
-struct query_run {
     const bench_opts *o;
     const bench_addr *addr;
     const bench_qwork *w;
     unsigned windex;          /* in bench_qworks: names the query stream */
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    unsigned ready;
-    int go;
-    int64_t start_ns, end_ns;
-};
+} query_run;
 
-static void query_note(query_thread *t, const char *what)
-{
-    if (!t->first_error[0])
-        snprintf(t->first_error, sizeof t->first_error, "%s", what);
-    t->errors++;
-}
-
-static void query_thread_wait(query_run *run)
-{
-    pthread_mutex_lock(&run->lock);
-    run->ready++;
-    pthread_cond_broadcast(&run->cond);
-    while (!run->go)
-        pthread_cond_wait(&run->cond, &run->lock);
-    pthread_mutex_unlock(&run->lock);
-}
-
-static void *query_thread_main(void *arg)
-{
-    query_thread *t = arg;
-    query_run *run = t->run;
-    const bench_qwork *w = run->w;
-    bench_conn *c = NULL;
+/* One connection of a run. */
+typedef struct {
+    const query_run *run;
+    bench_conn *c;
     bench_rng rng;
-    char err[512];
     msgpack_unpacked msg;
-    msgpack_unpacked_init(&msg);
-    bench_rng_derive(&rng, run->o->seed ^ QUERY_STREAM, run->windex, t->index);
+} query_conn;
 
-    int opened = bench_conn_open(run->addr, &c, err, sizeof err) == 0;
-    query_thread_wait(run);
-    if (!opened) {
-        query_note(t, err);
-        goto done;
+static int query_open(void *arg, unsigned t, void **conn, char *err, size_t errlen)
+{
+    const query_run *run = arg;
+    query_conn *q = xcalloc(1, sizeof *q);
+    if (bench_conn_open(run->addr, &q->c, err, errlen) < 0) {
+        free(q);
+        return -1;
     }
-    while (!atomic_load(&bench_interrupted) && bench_now_ns() < run->end_ns) {
-        msgpack_packer pk;
-        const msgpack_object *res;
-        uint64_t hits = 0;
-        int64_t at;
-        uint32_t id = bench_conn_begin(c, w->method, &pk);
-        w->params(&rng, &pk);
-        int64_t sent = bench_now_ns();
-        if (bench_conn_send(c, err, sizeof err) < 0) {
-            query_note(t, err);
-            break;
-        }
-        int rc = bench_conn_next(c, QUERY_CALL_TIMEOUT_MS, &msg, &at, err, sizeof err);
-        if (rc == 0)
-            snprintf(err, sizeof err, "no reply within %d s", QUERY_CALL_TIMEOUT_MS / 1000);
-        if (rc <= 0) {
-            query_note(t, err);
-            break;
-        }
-        t->last_ns = at;
-        if (bench_conn_response(&msg.data, id, &res, err, sizeof err) < 0 ||
-            w->check(res, &hits, err, sizeof err) < 0) {
-            query_note(t, err);
-            continue;
-        }
-        if (t->nlat == t->cap) {
-            t->cap = t->cap ? t->cap * 2 : 1024;
-            t->lat = xrealloc(t->lat, t->cap * sizeof *t->lat);
-        }
-        t->lat[t->nlat++] = at - sent;
-        t->ok++;
-        t->hits += hits;
-    }
-done:
-    msgpack_unpacked_destroy(&msg);
-    bench_conn_close(c);
-    return NULL;
+    q->run = run;
+    bench_rng_derive(&q->rng, run->o->seed ^ QUERY_STREAM, run->windex, t);
+    msgpack_unpacked_init(&q->msg);
+    *conn = q;
+    return 0;
+}
+
+static void query_close(void *conn)
+{
+    query_conn *q = conn;
+    msgpack_unpacked_destroy(&q->msg);
+    bench_conn_close(q->c);
+    free(q);
+}
+
+/* One request of the workload; latency from the request being sent to the
+ * read that completed its reply. */
+static int query_call(void *conn, uint64_t *hits, int64_t *sent, int64_t *at, char *err,
+                      size_t errlen)
+{
+    query_conn *q = conn;
+    const bench_qwork *w = q->run->w;
+    const msgpack_object *res;
+    msgpack_packer pk;
+    uint32_t id = bench_conn_begin(q->c, w->method, &pk);
+    w->params(&q->rng, &pk);
+    *sent = bench_now_ns();
+    if (bench_conn_send(q->c, err, errlen) < 0)
+        return -2;
+    int rc = bench_conn_next(q->c, QUERY_CALL_TIMEOUT_MS, &q->msg, at, err, errlen);
+    if (rc == 0)
+        snprintf(err, errlen, "no reply within %d s", QUERY_CALL_TIMEOUT_MS / 1000);
+    if (rc <= 0)
+        return -2;
+    if (bench_conn_response(&q->msg.data, id, &res, err, errlen) < 0 ||
+        w->check(res, hits, err, errlen) < 0)
+        return -1;
+    return 0;
 }
 
 /* Run workload w (index windex of bench_qworks) with conc connections. */
 static void query_run_once(const bench_opts *o, const bench_addr *addr, const bench_qwork *w,
                            unsigned windex, unsigned conc, bench_qresult *r)
 {
-    query_run run;
-    query_thread *t = xcalloc(conc, sizeof *t);
-    memset(&run, 0, sizeof run);
-    memset(r, 0, sizeof *r);
-    run.o = o;
-    run.addr = addr;
-    run.w = w;
-    run.windex = windex;
-    pthread_mutex_init(&run.lock, NULL);
-    pthread_cond_init(&run.cond, NULL);
-    for (unsigned i = 0; i < conc; i++) {
-        t[i].run = &run;
-        t[i].index = i;
-        if (pthread_create(&t[i].thread, NULL, query_thread_main, &t[i]) != 0) {
-            fprintf(stderr, "bench: cannot start a thread\n");
-            abort();
-        }
-    }
-    /* Everyone connected before the clock starts. */
-    pthread_mutex_lock(&run.lock);
-    while (run.ready < conc)
-        pthread_cond_wait(&run.cond, &run.lock);
-    run.start_ns = bench_now_ns();
-    run.end_ns = run.start_ns + (int64_t)(o->duration * 1e9);
-    run.go = 1;
-    pthread_cond_broadcast(&run.cond);
-    pthread_mutex_unlock(&run.lock);
-
-    size_t nlat = 0;
-    int64_t last = run.start_ns;
-    uint64_t hits = 0;
-    for (unsigned i = 0; i < conc; i++) {
-        pthread_join(t[i].thread, NULL);
-        nlat += t[i].nlat;
-    }
-    int64_t *lat = xmalloc((nlat ? nlat : 1) * sizeof *lat);
-    nlat = 0;
-    for (unsigned i = 0; i < conc; i++) {
-        if (t[i].nlat)          /* lat is NULL when every reply was an error */
-            memcpy(lat + nlat, t[i].lat, t[i].nlat * sizeof *lat);
-        nlat += t[i].nlat;
-        r->ok += t[i].ok;
-        r->errors += t[i].errors;
-        hits += t[i].hits;
-        if (t[i].last_ns > last)
-            last = t[i].last_ns;
-        if (!r->first_error[0] && t[i].first_error[0])
-            snprintf(r->first_error, sizeof r->first_error, "%s", t[i].first_error);
-        free(t[i].lat);
-    }
-    bench_sort_i64(lat, nlat);
-    r->ran = 1;
-    r->conc = conc;
-    r->secs = (double)(last - run.start_ns) / 1e9;
-    if (r->secs < o->duration)
-        r->secs = o->duration;   /* every reply came early: the run still lasted */
-    r->ops = (double)r->ok / r->secs;
-    r->p50 = bench_percentile(lat, nlat, 0.5);
-    r->p99 = bench_percentile(lat, nlat, 0.99);
-    r->hits = r->ok ? (double)hits / (double)r->ok : 0;
-    free(lat);
-    free(t);
-    pthread_mutex_destroy(&run.lock);
-    pthread_cond_destroy(&run.cond);
+    query_run run = { o, addr, w, windex };
+    bench_run_ops ops = { &run, query_open, query_call, query_close, NULL };
+    bench_run(&ops, conc, o->duration, r);
 }
 
 /* The workloads --queries names, in bench_qworks order; all without it.
@@ -239,7 +142,8 @@ static int query_stage(const bench_opts *o, const bench_addr *addr, bench_qrepor
     bench_qstage *st = &rep->stage[s];
     char err[600];
     int progress = o->verbose || isatty(2);
-    if (bench_load(addr, o->seed, from, st->n, o->loaders, progress, &st->load, err, sizeof err) < 0) {
+    bench_load_events ev = { o->seed, NULL, NULL };
+    if (bench_load(addr, &ev, from, st->n, o->loaders, progress, &st->load, err, sizeof err) < 0) {
         fprintf(stderr, "bench: FAIL: %s\n", err);
         return -1;
     }

@@ -9,20 +9,12 @@
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_load.h"
 #include "tests/bench/bench_qwork.h"
+#include "tests/bench/bench_run.h"
 
 #define BENCH_QUERY_MAX_WORKS 16
 
-/* One workload at one N and one concurrency. */
-typedef struct {
-    int ran;                  /* 0: not run (interrupted, or the load failed) */
-    unsigned conc;
-    uint64_t ok, errors;      /* replies that passed the check, and the others */
-    char first_error[512];    /* what the first error said */
-    double secs;              /* from the start to the last reply */
-    double ops;               /* ok replies per second */
-    int64_t p50, p99;         /* ns, over the ok replies */
-    double hits;              /* mean hits per ok reply (bench_qwork.hits) */
-} bench_qresult;
+/* One workload at one N and one concurrency (hits: bench_qwork.hits). */
+typedef bench_run_result bench_qresult;
 
 /* One database size. */
 typedef struct {

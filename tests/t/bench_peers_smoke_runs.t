@@ -1,13 +1,15 @@
 #!/usr/bin/perl
 # The side-by-side benchmark (build/bench/bench_peers, `make bench
 # BENCH=peers`) works end to end: its smoke run starts annalsd, Redis and
-# PostgreSQL and opens SQLite, loads the same 2000 events into each, gets
-# the brute-force answers from each, runs every workload at 1 and 4
-# connections without an error reply, prints its tables, and leaves no
-# server running and no directory behind; interrupted, it stops what it
-# started and removes it too. bench_peers needs Redis and PostgreSQL, which
-# only `make bench` installs, so this test runs only where that has been done
-# (make test then builds bench_peers); elsewhere (CI) it is skipped.
+# PostgreSQL and opens SQLite, loads the same 2000 events into each (the
+# load ends with a COUNT that must count all 2000), gets the brute-force
+# answers from each, runs every workload at 1 and 4 connections without an
+# error reply, times after each PUT run how soon a COUNT sees every put,
+# prints its tables, and leaves no server running and no directory behind;
+# interrupted, it stops what it started and removes it too. bench_peers
+# needs Redis and PostgreSQL, which only `make bench` installs, so this test
+# runs only where that has been done (make test then builds bench_peers);
+# elsewhere (CI) it is skipped.
 use strict;
 use warnings;
 use FindBin ();
@@ -76,6 +78,18 @@ for my $w (@works) {
                "$s answers $w at $c connection(s) without an error")
                 or diag("row: | @$cells |");
         }
+    }
+}
+# After each PUT run, a COUNT over everything saw every acknowledged put.
+my %catchup = map { /^\| (\d+) \| (\w+) \|(.*)\|$/
+                        ? ("$1 $2" => [ map { s/^\s+|\s+$//gr } split /\|/, $3 ]) : () }
+              split /\n/, $r->out;
+for my $c (1, 4) {
+    for my $s (@systems) {
+        my $cells = $catchup{"$c $s"} // [];
+        ok(@$cells == 5 && !grep({ !/^\d+(?:\.\d+)?$/ } @$cells[0 .. 3]) && $cells->[3] > 0,
+           "a COUNT sees every put of $s at $c connection(s): its catch-up and sustained rate")
+            or diag("row: | @$cells |");
     }
 }
 like($r->out, qr/^bench_peers: ok \(\d+ s\)$/m, 'and says so');
