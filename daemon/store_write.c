@@ -300,10 +300,12 @@ int store_write_put(store_writer *w, const char *id, size_t idlen, const edtf_bo
     rec.idlen = idlen;
     rec.body = body;
     rec.body_len = body_len;
-    /* MDB_RESERVE lets us build the record in place in the page. */
+    /* MDB_RESERVE lets us build the record in place in the page. A new
+     * doc is the highest yet: MDB_APPEND fills pages instead of splitting
+     * them in half (a full page instead of half-empty ones behind it). */
     index_doc_key(doc, dk);
     MDB_val k = { INDEX_DOC_SIZE, dk }, v = { index_record_size(&rec), NULL };
-    if ((rc = mdb_put(txn, w->s->events, &k, &v, MDB_RESERVE)))
+    if ((rc = mdb_put(txn, w->s->events, &k, &v, MDB_RESERVE | (found ? 0 : MDB_APPEND))))
         return store_mdb_error(rc, "write event", err, errlen);
     index_record_write(&rec, v.mv_data);
     if ((rc = store_log_change(w, txn, rec.seq, INDEX_OP_PUT, id, idlen, now_ms, &rec,
