@@ -292,7 +292,7 @@ static int batch_write(store_t *s, MDB_txn *txn, store_index_batch *b, const sto
     if ((rc = mdb_cursor_open(txn, s->post, &cur)))
         return store_mdb_error(rc, "secondary index", err, errlen);
     for (size_t i = 0; i < b->npost; i++) {
-        if (stop && (i & 16383) == 16383 && stop->fn(stop->ud)) {
+        if (stop && (i & 4095) == 4095 && stop->fn(stop->ud)) {
             mdb_cursor_close(cur);
             return STORE_INDEX_STOPPED;
         }
@@ -366,7 +366,7 @@ int store_index_docs(store_t *s, MDB_txn *txn, store_index_batch *b, uint64_t fr
             next = doc;
             break;
         }
-        if (stop && (n & 1023) == 1023 && stop->fn(stop->ud)) {
+        if (stop && (n & 255) == 255 && stop->fn(stop->ud)) {
             mdb_cursor_close(cur);
             return STORE_INDEX_STOPPED;
         }
@@ -383,6 +383,8 @@ int store_index_docs(store_t *s, MDB_txn *txn, store_index_batch *b, uint64_t fr
     if (!code && rc && rc != MDB_NOTFOUND)
         code = store_mdb_error(rc, "index records", err, errlen);
     b->gathered_us = index_clock_us();
+    if (!code && stop && stop->fn(stop->ud))
+        code = STORE_INDEX_STOPPED;
     if (!code) {
         batch_sort(b);
         b->sorted_us = index_clock_us();

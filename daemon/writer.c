@@ -28,6 +28,8 @@
 #define WRITER_INDEX_CHUNK 4096
 #define WRITER_INDEX_CHUNK_MIN 16
 #define WRITER_INDEX_CHUNK_MAX 32768
+/* The longest quiet time idle indexing waits for after giving way to writes. */
+#define WRITER_IDLE_WAIT_MAX_MS 2000
 
 struct writer {
     uv_loop_t *loop;
@@ -44,6 +46,7 @@ struct writer {
     writer_retention retention;
     writer_index_policy index;
     size_t index_chunk;
+    uint64_t idle_wait_ms;  /* quiet time before idle indexing: idle_ms, more after give-ups */
     int index_stuck;        /* indexing failed: idle indexing waits for a write */
     writer_after_cb after;
     void *after_ud;
@@ -376,8 +379,8 @@ static void writer_wait(writer_t *w)
         if (!idle) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += (time_t)(w->index.idle_ms / 1000);
-            ts.tv_nsec += (long)(w->index.idle_ms % 1000) * 1000000L;
+            ts.tv_sec += (time_t)(w->idle_wait_ms / 1000);
+            ts.tv_nsec += (long)(w->idle_wait_ms % 1000) * 1000000L;
             if (ts.tv_nsec >= 1000000000L) {
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000L;
@@ -391,6 +394,16 @@ static void writer_wait(writer_t *w)
         char err[512];
         pthread_mutex_unlock(&w->lock);
         int rc = writer_index_chunk(w, 1, err, sizeof err);
+        /* Given up for a write: wait longer before the next try, so that
+         * steady writes with short pauses do not keep starting work that
+         * is thrown away; back to idle_ms once a try gets through. */
+        if (rc == STORE_INDEX_STOPPED) {
+            w->idle_wait_ms = w->idle_wait_ms * 2 + 1;
+            if (w->idle_wait_ms > WRITER_IDLE_WAIT_MAX_MS)
+                w->idle_wait_ms = WRITER_IDLE_WAIT_MAX_MS;
+        } else {
+            w->idle_wait_ms = w->index.idle_ms;
+        }
         if (rc && rc != STORE_INDEX_STOPPED) {
             log_error("indexing new events: %s", err);
             w->index_stuck = 1;
@@ -491,6 +504,7 @@ writer_t *writer_new(uv_loop_t *loop, store_t *store, const writer_retention *re
     writer_t *w = xcalloc(1, sizeof *w);
     w->index = *index;
     w->index_chunk = WRITER_INDEX_CHUNK;
+    w->idle_wait_ms = w->index.idle_ms;
     w->after = after;
     w->after_ud = after_ud;
     w->loop = loop;
