@@ -156,7 +156,11 @@ static unsigned table_works(const peer_report *rep, FILE *out, int md)
                     table_ratio(annals_ops, cell.ops, (int)s == a, c[7], 32);
                 else
                     snprintf(c[7], 32, "-");
-                snprintf(c[8], 32, "%" PRIu64, cell.errors);
+                /* A workload the system does not answer: "-" throughout. */
+                if (peer_answers(rep->sys[s], (peer_work)w))
+                    snprintf(c[8], 32, "%" PRIu64, cell.errors);
+                else
+                    snprintf(c[8], 32, "-");
                 bad += cell.errors > 0;
                 for (int i = 0; i < 9; i++)
                     cells[i] = c[i];

@@ -365,6 +365,13 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     for (unsigned w = 0; w < PEER_NWORKS; w++) {
         if (!rep->works[w])
             continue;
+        if (!peer_answers(d, (peer_work)w)) {
+            /* Its results stay not run: "-" in the table. */
+            if (r == 0)
+                fprintf(stderr, "bench_peers: %s %s: not applicable (it has no way to answer "
+                                "it)\n", d->name, peer_work_names[w]);
+            continue;
+        }
         for (unsigned c = 0; c < rep->nconc && !atomic_load(&bench_interrupted); c++) {
             peer_result *x = &rep->res[s][w][c][r];
             uint64_t put_base = PEERS_PUT_BASE + ((uint64_t)c << 34);
