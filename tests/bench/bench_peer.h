@@ -1,7 +1,7 @@
 /* bench_peer.h: the side-by-side benchmark (build/bench/bench_peers): the
  * events every system stores, the requests every system answers, and the
  * driver each system implements (bench_peer_annals.c, bench_peer_redis.c,
- * bench_peer_pg.c, bench_peer_sqlite.c). One set of events, packed once
+ * bench_peer_pg.c, bench_peer_sqlite.c, bench_peer_lmdb.c). One set of events, packed once
  * from bench_gen_event_id_at, goes into every system byte for byte; one
  * stream of requests per (workload, connection) is asked of every system. */
 #ifndef ANNALS_BENCH_PEER_H
@@ -133,7 +133,8 @@ typedef struct {
 typedef struct {
     uint64_t disk_bytes;      /* blocks in use under its data directory */
     uint64_t mem_bytes;       /* proportional set size of its processes (Pss), or for
-                                 the in-process SQLite, the heap it holds */
+                                 the in-process SQLite, the heap it holds, and for
+                                 LMDB, what this process grew by */
     uint64_t anon_bytes;      /* of which not a mapped file: anonymous and shared memory */
 } peer_footprint;
 
@@ -168,7 +169,7 @@ typedef struct {
 /* peer_answers: whether d answers workload w (bench_peer.h: lacks). */
 int peer_answers(const peer_driver *d, peer_work w);
 
-extern const peer_driver peer_annals, peer_redis, peer_pg, peer_sqlite;
+extern const peer_driver peer_annals, peer_redis, peer_pg, peer_sqlite, peer_lmdb;
 extern const char peer_whole_set_only[];
 
 #endif
