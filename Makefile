@@ -6,7 +6,7 @@
 #   make test SANITIZE=address,undefined
 #   make bench          build and run the benchmarks (tests/bench): feed, query, peers, then scale
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
-#   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite
+#   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite, LMDB
 #   make bench BENCH=scale               annals alone at N=100000 and 1000000 (BENCH_LONG=1: and 10M)
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make install PREFIX=/usr/local DESTDIR=
@@ -126,7 +126,7 @@ unit: $(UNIT_BIN)
 # The load generator (tests/bench; its README.md says what it measures). It
 # needs msgpack and threads only, not jansson. The side-by-side benchmark
 # (bench_peer*.c) is a program of its own, build/bench/bench_peers, since
-# it links hiredis, libpq and SQLite: only `make bench` builds it.
+# it links hiredis, libpq, SQLite and LMDB: only `make bench` builds it.
 PEERS_SRC  := $(wildcard tests/bench/bench_peer*.c)
 PEERS_OBJ  := $(PEERS_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC  := $(filter-out $(PEERS_SRC),$(wildcard tests/bench/*.c))
@@ -140,7 +140,7 @@ BENCH_QUERIES ?=
 BENCH_N ?= 1000000
 BENCH_RUNS ?= 3
 BENCH_PEERS_DURATION ?= 3
-BENCH_SYSTEMS ?= annals,redis,postgres,sqlite
+BENCH_SYSTEMS ?= annals,redis,postgres,sqlite,lmdb
 BENCH_RESULTS ?= tests/bench/RESULTS.md
 comma := ,
 BENCH_SCALE_N ?= 100000,1000000$(if $(BENCH_LONG),$(comma)10000000)
@@ -163,8 +163,8 @@ $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
 # peers in BENCH (or when bench_peers is asked for by name). Once that has
 # been done here, make test also rebuilds bench_peers, for its smoke run
 # (tests/t/bench_peers_smoke_runs.t, skipped where it is not built, as in CI).
-PEERS_DEB_PKGS := redis-server postgresql-15 libhiredis-dev libpq-dev libsqlite3-dev
-PEERS_PKGS := hiredis libpq sqlite3
+PEERS_DEB_PKGS := redis-server postgresql-15 libhiredis-dev libpq-dev libsqlite3-dev liblmdb-dev
+PEERS_PKGS := hiredis libpq sqlite3 lmdb
 PEERS_READY := $(wildcard $(BUILD)/config-peers.mk)
 PEERS_WANTED := $(if $(filter bench,$(MAKECMDGOALS)),$(filter peers scale,$(BENCH)))$(filter %bench_peers,$(MAKECMDGOALS))
 ifneq ($(PEERS_WANTED)$(if $(filter test,$(MAKECMDGOALS)),$(PEERS_READY)),)
@@ -194,9 +194,10 @@ $(BUILD)/bench/bench_peers: $(PEERS_OBJ) $(BUILD)/libbench.a $(BUILD)/libproto.a
 # and then 10 subscribers. query: load BENCH_QUERY_N events in stages and
 # run every query workload (BENCH_QUERIES: only these) at 1 and 8
 # connections, BENCH_QUERY_DURATION seconds each. peers: annals, Redis,
-# PostgreSQL and SQLite (BENCH_SYSTEMS) each load the same BENCH_N events
-# and answer the same requests at 1 and 32 connections, BENCH_PEERS_DURATION
-# seconds each, BENCH_RUNS times; the table goes to BENCH_RESULTS. scale:
+# PostgreSQL, SQLite and raw LMDB (BENCH_SYSTEMS) each load the same BENCH_N
+# events and answer the same requests (LMDB: GET and PUT) at 1 and 32
+# connections, BENCH_PEERS_DURATION seconds each, BENCH_RUNS times; the
+# table goes to BENCH_RESULTS. scale:
 # annals alone (bench_peers --scale), its database grown through each N of
 # BENCH_SCALE_N, RANGE, RANGE_F and COUNT at 1 and 32 connections at each,
 # BENCH_RUNS runs of BENCH_PEERS_DURATION seconds; the table goes to

@@ -1,7 +1,7 @@
 /* bench_peer.h: the side-by-side benchmark (build/bench/bench_peers): the
  * events every system stores, the requests every system answers, and the
  * driver each system implements (bench_peer_annals.c, bench_peer_redis.c,
- * bench_peer_pg.c, bench_peer_sqlite.c). One set of events, packed once
+ * bench_peer_pg.c, bench_peer_sqlite.c, bench_peer_lmdb.c). One set of events, packed once
  * from bench_gen_event_id_at, goes into every system byte for byte; one
  * stream of requests per (workload, connection) is asked of every system. */
 #ifndef ANNALS_BENCH_PEER_H
@@ -81,6 +81,9 @@ typedef struct {
     char country[3];          /* RANGE_F */
     unsigned limit;           /* RANGE_F: PEER_RANGE_F_LIMIT; otherwise 0 (all) */
     const peer_event *event;  /* PUT: borrowed from the draw, until its next request */
+    int all;                  /* COUNT: the window holds every event there is
+                                 (peer_req_count_all), so a system without an index
+                                 of days may answer with how many events it stores */
 } peer_req;
 
 /* The request stream of one connection: connection conn of workload work
@@ -130,7 +133,8 @@ typedef struct {
 typedef struct {
     uint64_t disk_bytes;      /* blocks in use under its data directory */
     uint64_t mem_bytes;       /* proportional set size of its processes (Pss), or for
-                                 the in-process SQLite, the heap it holds */
+                                 the in-process SQLite, the heap it holds, and for
+                                 LMDB, what this process grew by */
     uint64_t anon_bytes;      /* of which not a mapped file: anonymous and shared memory */
 } peer_footprint;
 
@@ -138,9 +142,14 @@ typedef struct {
  * load, footprint and stop run on the runner's main thread; open, call
  * and close on one connection's thread. call answers r completely (every
  * event received and decoded) and sets *hits: 1 for GET and PUT, events
- * received for RANGE and RANGE_F, the count for COUNT. */
+ * received for RANGE and RANGE_F, the count for COUNT. A system that has
+ * no way to answer a workload (a plain key-value store has no index of
+ * days) says so in lacks: that workload is neither checked nor run, and
+ * the table shows "-"; it must still answer the COUNT over everything
+ * (peer_req.all), which ends the load and follows the puts. */
 typedef struct {
     const char *name;         /* "annals" */
+    unsigned lacks;           /* a bit (1u << w) per peer_work it does not answer */
     int (*start)(const peer_env *env, void **server, char *err, size_t errlen);
     /* Load events [from, set->n) with conns connections (a driver may use
      * fewer); durable when it returns. Only annals adds to a loaded server
@@ -157,7 +166,10 @@ typedef struct {
     void (*stop)(void *server, int show_log);
 } peer_driver;
 
-extern const peer_driver peer_annals, peer_redis, peer_pg, peer_sqlite;
+/* peer_answers: whether d answers workload w (bench_peer.h: lacks). */
+int peer_answers(const peer_driver *d, peer_work w);
+
+extern const peer_driver peer_annals, peer_redis, peer_pg, peer_sqlite, peer_lmdb;
 extern const char peer_whole_set_only[];
 
 #endif

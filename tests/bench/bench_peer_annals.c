@@ -245,6 +245,6 @@ static int annals_call(void *conn, const peer_req *r, uint64_t *hits, char *err,
 }
 
 const peer_driver peer_annals = {
-    "annals", annals_start, annals_load_set, annals_footprint,
+    "annals", 0, annals_start, annals_load_set, annals_footprint,
     annals_open, annals_call, annals_close, annals_stop,
 };

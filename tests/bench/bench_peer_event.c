@@ -262,6 +262,12 @@ void peer_req_count_all(peer_req *r)
     r->work = PEER_COUNT;
     r->lo = (int32_t)edtf_days_from_civil(1900, 1, 1);
     r->hi = (int32_t)edtf_days_from_civil(2099, 12, 31);
+    r->all = 1;
+}
+
+int peer_answers(const peer_driver *d, peer_work w)
+{
+    return !(d->lacks & (1u << w));
 }
 
 static int peer_has_country(const peer_event *e, const char *c)

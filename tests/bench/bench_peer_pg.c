@@ -585,6 +585,6 @@ static int pg_call(void *conn, const peer_req *rq, uint64_t *hits, char *err, si
 }
 
 const peer_driver peer_pg = {
-    "postgres", pg_start, pg_load_set, pg_footprint,
+    "postgres", 0, pg_start, pg_load_set, pg_footprint,
     pg_open, pg_call, pg_close, pg_stop,
 };

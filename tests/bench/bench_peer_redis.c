@@ -561,6 +561,6 @@ static int redis_call(void *conn, const peer_req *rq, uint64_t *hits, char *err,
 }
 
 const peer_driver peer_redis = {
-    "redis", redis_start, redis_load_set, redis_footprint,
+    "redis", 0, redis_start, redis_load_set, redis_footprint,
     redis_open, redis_call, redis_close, redis_stop,
 };

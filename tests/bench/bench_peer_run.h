@@ -77,7 +77,8 @@ int peer_count_all(const peer_driver *d, void *conn, uint64_t *count, int64_t *a
                    size_t errlen);
 
 /* peer_check: ask the first k requests of connection 0 of each query
- * workload (GET, RANGE, RANGE_F, COUNT) over one connection and compare
+ * workload (GET, RANGE, RANGE_F, COUNT) that d answers (peer_answers)
+ * over one connection and compare
  * each hit count with peer_expect. Returns the number of wrong or failed
  * answers, with the first described in err. */
 unsigned peer_check(const peer_driver *d, void *server, const peer_set *set, unsigned k, char *err,

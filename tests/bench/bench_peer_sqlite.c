@@ -412,6 +412,6 @@ static int sq_footprint(void *server, peer_footprint *fp, char *err, size_t errl
 }
 
 const peer_driver peer_sqlite = {
-    "sqlite", sq_start, sq_load, sq_footprint,
+    "sqlite", 0, sq_start, sq_load, sq_footprint,
     sq_open, sq_call, sq_close, sq_stop,
 };

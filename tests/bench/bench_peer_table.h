@@ -10,7 +10,7 @@
 #include "tests/bench/bench_peer.h"
 #include "tests/bench/bench_peer_run.h"
 
-#define PEER_MAX_SYSTEMS 4
+#define PEER_MAX_SYSTEMS 5
 #define PEER_MAX_RUNS 15
 #define PEER_MAX_CONC 8
 #define PEER_MAX_SCALE 8

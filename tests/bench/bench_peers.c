@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <lmdb.h>
 #include <sqlite3.h>
 
 #include "proto/xalloc.h"
@@ -29,7 +30,8 @@
 /* PUT events come from this index of the seed on, far past any N. */
 #define PEERS_PUT_BASE (1ULL << 40)
 
-static const peer_driver *const peers_all[] = { &peer_annals, &peer_redis, &peer_pg, &peer_sqlite };
+static const peer_driver *const peers_all[] = { &peer_annals, &peer_redis, &peer_pg, &peer_sqlite,
+                                                &peer_lmdb };
 #define PEERS_NALL (sizeof peers_all / sizeof peers_all[0])
 
 typedef struct {
@@ -44,20 +46,22 @@ static void peers_usage(FILE *f)
     fprintf(f,
         "Usage: bench_peers --annalsd PATH [OPTIONS]\n"
         "\n"
-        "annals side by side with Redis, PostgreSQL and SQLite: the same N events loaded\n"
-        "into each, the same requests asked of each, one table (tests/bench/README.md).\n"
+        "annals side by side with Redis, PostgreSQL, SQLite and raw LMDB: the same N events\n"
+        "loaded into each, the same requests asked of each, one table\n"
+        "(tests/bench/README.md).\n"
         "With --scale: annals alone, the same queries as its database grows.\n"
         "\n"
         "  --annalsd PATH        the annalsd binary (started per run on a loopback port)\n"
         "  --redis-server PATH   default /usr/bin/redis-server\n"
         "  --pg-bin DIR          initdb and postgres (default /usr/lib/postgresql/15/bin)\n"
-        "  --systems LIST        annals,redis,postgres,sqlite (the default: all; pg = postgres)\n"
+        "  --systems LIST        annals,redis,postgres,sqlite,lmdb (the default: all;\n"
+        "                        pg = postgres); lmdb answers GET and PUT only\n"
         "  --workloads LIST      get,range,range_f,count,put (default all)\n"
         "  --n N                 events loaded (default 1000000)\n"
         "  --duration SECONDS    of each workload at each concurrency (default 3)\n"
         "  --runs R              runs; each figure is the median (default 3, at most %d)\n"
         "  --concurrency C[,C]   connections, one request in flight each (default 1,32)\n"
-        "  --loaders N           connections that load (default 4; SQLite: one)\n"
+        "  --loaders N           connections that load (default 4; SQLite, LMDB: one)\n"
         "  --check K             compare the first K answers of each query workload with a\n"
         "                        brute-force count before timing (default 10; 0: off)\n"
         "  --seed N              seed of the events and requests (default 1)\n"
@@ -116,8 +120,10 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
     peer_report *rep = o->rep;
     int given_n = 0, given_secs = 0, given_runs = 0, given_conc = 0, quick = 0, smoke = 0;
     int given_sys = 0, given_works = 0;
-    int sys_on[PEERS_NALL] = { 1, 1, 1, 1 };
+    int sys_on[PEERS_NALL];
     uint64_t v;
+    for (unsigned s = 0; s < PEERS_NALL; s++)
+        sys_on[s] = 1;
     o->env.redis_server = "/usr/bin/redis-server";
     o->env.pg_bin = "/usr/lib/postgresql/15/bin";
     rep->n = 1000000;
@@ -254,7 +260,10 @@ static int peers_parse(int argc, char **argv, peers_opts *o)
     if (rep->nscale) {
         /* annals alone, the queries only: PUT would change the database
          * between the sizes. */
-        if (given_n || (given_sys && (!sys_on[0] || sys_on[1] || sys_on[2] || sys_on[3]))) {
+        int others = 0;
+        for (unsigned s = 1; s < PEERS_NALL; s++)
+            others |= sys_on[s];
+        if (given_n || (given_sys && (!sys_on[0] || others))) {
             fprintf(stderr, "bench_peers: --scale runs annals alone at its own sizes "
                             "(no --n, no other --systems)\n");
             return -1;
@@ -365,6 +374,13 @@ static void peers_one(peers_opts *o, const peer_set *set, unsigned s, unsigned r
     for (unsigned w = 0; w < PEER_NWORKS; w++) {
         if (!rep->works[w])
             continue;
+        if (!peer_answers(d, (peer_work)w)) {
+            /* Its results stay not run: "-" in the table. */
+            if (r == 0)
+                fprintf(stderr, "bench_peers: %s %s: not applicable (it has no way to answer "
+                                "it)\n", d->name, peer_work_names[w]);
+            continue;
+        }
         for (unsigned c = 0; c < rep->nconc && !atomic_load(&bench_interrupted); c++) {
             peer_result *x = &rep->res[s][w][c][r];
             uint64_t put_base = PEERS_PUT_BASE + ((uint64_t)c << 34);
@@ -465,7 +481,11 @@ int main(int argc, char **argv)
         char bin[600];
         if (d == &peer_sqlite)
             snprintf(rep.version[s], sizeof rep.version[s], "%s", sqlite3_libversion());
-        else {
+        else if (d == &peer_lmdb) {
+            int major, minor, patch;
+            mdb_version(&major, &minor, &patch);
+            snprintf(rep.version[s], sizeof rep.version[s], "%d.%d.%d", major, minor, patch);
+        } else {
             snprintf(bin, sizeof bin, "%s", d == &peer_annals ? o.env.annalsd
                      : d == &peer_redis ? o.env.redis_server : "");
             if (d == &peer_pg)
