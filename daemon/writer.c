@@ -42,7 +42,7 @@ struct writer {
     writer_job *done_head, *done_tail;     /* waiting for the loop */
     int stopping;
     int started;
-    atomic_int has_work;    /* a job is queued: idle indexing gives way */
+    atomic_int has_work;    /* a job is queued, or the writer stops: idle indexing gives way */
     writer_retention retention;
     writer_index_policy index;
     size_t index_chunk;
@@ -555,6 +555,7 @@ void writer_stop(writer_t *w)
 {
     pthread_mutex_lock(&w->lock);
     w->stopping = 1;
+    atomic_store(&w->has_work, 1);     /* idle indexing gives way to the stop */
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
     if (w->started)
