@@ -362,9 +362,13 @@ void conn_process(conn_t *c)
             break;
         }
         /* The framer bounded the sizes, so decoding allocates at most a
-         * small multiple of max_message_size. */
-        msgpack_unpack_return ur = msgpack_unpack_next(&srv->unpacked, p, mlen, &off);
+         * small multiple of max_message_size. The objects live in the
+         * server's zone, cleared (back to its first chunk) once the message
+         * is handled, so a small request allocates nothing. */
+        msgpack_object msg;
+        msgpack_unpack_return ur = msgpack_unpack(p, mlen, &off, &srv->zone, &msg);
         if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            msgpack_zone_clear(&srv->zone);
             buf_t out;
             buf_init(&out);
             rpc_pack_notification_error(&out, ERROR_INTERNAL, "could not decode the message");
@@ -372,9 +376,8 @@ void conn_process(conn_t *c)
             buf_release(&out);
             break;
         }
-        int hr = rpc_handle(c, &srv->unpacked.data, c->pending_jobs > 0);
-        msgpack_unpacked_destroy(&srv->unpacked);
-        msgpack_unpacked_init(&srv->unpacked);
+        int hr = rpc_handle(c, &msg, c->pending_jobs > 0);
+        msgpack_zone_clear(&srv->zone);
         frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
         if (hr == RPC_WAIT) {
             stalled = 1;         /* rescanned once the pending writes are answered */
