@@ -149,24 +149,64 @@ static void on_write(uv_write_t *req, int status)
         conn_update_reading(c);
 }
 
+/* What the output buffer may keep between replies; a larger one (a big page
+ * of events) is given back once it is written. */
+#define CONN_OUT_KEEP (64 * 1024)
+
+/* The bytes of c->out from sent on go to uv_write, in a request that owns the
+ * buffer (c->out is left empty). */
+static int conn_queue_write(conn_t *c, size_t sent)
+{
+    conn_write *w = xmalloc(sizeof *w);
+    size_t len;
+    w->c = c;
+    w->data = buf_take(&c->out, &len);
+    w->len = len - sent;
+    uv_buf_t b = uv_buf_init(w->data + sent, (unsigned)w->len);
+    int rc = uv_write(&w->req, &c->h.stream, &b, 1, on_write);
+    if (rc < 0) {
+        free(w->data);
+        free(w);
+        return rc;
+    }
+    c->out_inflight += w->len;
+    return 0;
+}
+
 void conn_flush(conn_t *c)
 {
     if (c->closing)
         return;
     if (c->out.len > 0) {
-        conn_write *w = xmalloc(sizeof *w);
-        w->c = c;
-        w->data = buf_take(&c->out, &w->len);
-        uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
-        int rc = uv_write(&w->req, &c->h.stream, &b, 1, on_write);
+        size_t sent = 0;
+        int rc = 0;
+        /* Straight to the socket when libuv has nothing queued before it (it
+         * refuses otherwise): no request to allocate, and no write callback
+         * to wait for, which would cost a loop iteration and an epoll_ctl.
+         * A connection with subscriptions keeps the callback, since that is
+         * where a catching-up subscription reads more of the log. */
+        if (!c->subs) {
+            uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+            int n = uv_try_write(&c->h.stream, &b, 1);
+            if (n > 0)
+                sent = (size_t)n;
+            else if (n != UV_EAGAIN)
+                rc = n;
+        }
+        if (rc == 0 && sent == c->out.len) {
+            c->last_active_ms = uv_now(c->srv->loop);
+            if (c->out.cap > CONN_OUT_KEEP)
+                buf_release(&c->out);
+            else
+                buf_reset(&c->out);
+        } else if (rc == 0) {
+            rc = conn_queue_write(c, sent);
+        }
         if (rc < 0) {
             log_debug("conn %llu: write failed: %s", (unsigned long long)c->id, uv_strerror(rc));
-            free(w->data);
-            free(w);
             conn_close(c);
             return;
         }
-        c->out_inflight += w->len;
     }
     if (c->close_after_flush && c->out_inflight == 0)
         conn_end(c);
@@ -303,8 +343,15 @@ void conn_process(conn_t *c)
         if (avail == 0)
             break;
         if (conn_output_full(c)) {
-            stalled = 1;         /* resumed from on_write */
-            break;
+            /* What the socket takes at once makes room; the rest is
+             * resumed from on_write. */
+            conn_flush(c);
+            if (c->closing)
+                return;
+            if (conn_output_full(c)) {
+                stalled = 1;
+                break;
+            }
         }
         int fr = frame_scan(&c->frame, p, avail, &mlen);
         c->incomplete = fr == FRAME_INCOMPLETE;
@@ -315,9 +362,13 @@ void conn_process(conn_t *c)
             break;
         }
         /* The framer bounded the sizes, so decoding allocates at most a
-         * small multiple of max_message_size. */
-        msgpack_unpack_return ur = msgpack_unpack_next(&srv->unpacked, p, mlen, &off);
+         * small multiple of max_message_size. The objects live in the
+         * server's zone, cleared (back to its first chunk) once the message
+         * is handled, so a small request allocates nothing. */
+        msgpack_object msg;
+        msgpack_unpack_return ur = msgpack_unpack(p, mlen, &off, &srv->zone, &msg);
         if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            msgpack_zone_clear(&srv->zone);
             buf_t out;
             buf_init(&out);
             rpc_pack_notification_error(&out, ERROR_INTERNAL, "could not decode the message");
@@ -325,9 +376,8 @@ void conn_process(conn_t *c)
             buf_release(&out);
             break;
         }
-        int hr = rpc_handle(c, &srv->unpacked.data, c->pending_jobs > 0);
-        msgpack_unpacked_destroy(&srv->unpacked);
-        msgpack_unpacked_init(&srv->unpacked);
+        int hr = rpc_handle(c, &msg, c->pending_jobs > 0);
+        msgpack_zone_clear(&srv->zone);
         frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
         if (hr == RPC_WAIT) {
             stalled = 1;         /* rescanned once the pending writes are answered */

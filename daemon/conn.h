@@ -26,7 +26,7 @@ struct conn {
     buf_t in;                   /* received bytes not yet handled */
     size_t in_done;             /* bytes of in already handled */
     frame_state frame;
-    buf_t out;                  /* replies not yet handed to uv_write */
+    buf_t out;                  /* replies not yet written or handed to uv_write */
     size_t out_inflight;        /* bytes handed to uv_write, not yet written */
     unsigned pending_jobs;      /* write jobs at the writer */
     size_t pending_bytes;       /* bytes those jobs carry */
@@ -60,7 +60,8 @@ enum { CONN_INDEX_NONE = 0, CONN_INDEX_READY, CONN_INDEX_FAILED };
 /* conn_accept: accept a pending connection on server (a listener). */
 void conn_accept(server_t *srv, uv_stream_t *server);
 
-/* conn_flush: hand the queued replies to uv_write. */
+/* conn_flush: write the queued replies: what the socket takes at once
+ * directly, the rest through uv_write (conn.c). May close c. */
 void conn_flush(conn_t *c);
 
 /* conn_process: handle the complete requests buffered on c, as far as the

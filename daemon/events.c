@@ -14,24 +14,84 @@
 #include "proto/error.h"
 #include "proto/xalloc.h"
 
-static void events_pack_ms(msgpack_packer *pk, int64_t ms)
+/* The fields the server adds to a record (seq, created, updated, bounds,
+ * certainty) are packed by hand into a local buffer and handed to the packer
+ * in one piece: a packer call per token, and a snprintf per timestamp, cost
+ * more than the record's lookup. The bytes are the ones msgpack_pack_* would
+ * write: the smallest encoding of each integer, fixstr below 32 bytes. */
+#define EVENTS_TAIL_MAX 256
+
+/* A string of fewer than 32 bytes. */
+static char *events_put_fixstr(char *p, const char *s, size_t n)
 {
-    char buf[EDTF_INSTANT_MAX + 8];
-    edtf_time secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    int frac = (int)(ms - secs * 1000);
-    size_t n = edtf_format_instant(secs, buf);
-    /* "...:ssZ" -> "...:ss.mmmZ" */
-    snprintf(buf + n - 1, sizeof buf - (n - 1), ".%03dZ", frac);
-    buf_pack_cstr(pk, buf);
+    *p++ = (char)(0xa0 | n);
+    memcpy(p, s, n);
+    return p + n;
 }
 
-static void events_pack_instant_pair(msgpack_packer *pk, edtf_time lo, edtf_time hi)
+#define EVENTS_PUT_KEY(p, lit) events_put_fixstr(p, lit, sizeof lit - 1)
+
+static char *events_put_be(char *p, uint64_t v, int bytes)
 {
-    char a[EDTF_INSTANT_MAX], b[EDTF_INSTANT_MAX];
-    size_t na = edtf_format_instant(lo, a), nb = edtf_format_instant(hi, b);
-    msgpack_pack_array(pk, 2);
-    buf_pack_str(pk, a, na);
-    buf_pack_str(pk, b, nb);
+    for (int i = bytes - 1; i >= 0; i--) {
+        p[i] = (char)(v & 0xff);
+        v >>= 8;
+    }
+    return p + bytes;
+}
+
+static char *events_put_uint(char *p, uint64_t v)
+{
+    if (v < 0x80) {
+        *p++ = (char)v;
+        return p;
+    }
+    if (v <= 0xff) {
+        *p++ = (char)0xcc;
+        return events_put_be(p, v, 1);
+    }
+    if (v <= 0xffff) {
+        *p++ = (char)0xcd;
+        return events_put_be(p, v, 2);
+    }
+    if (v <= 0xffffffff) {
+        *p++ = (char)0xce;
+        return events_put_be(p, v, 4);
+    }
+    *p++ = (char)0xcf;
+    return events_put_be(p, v, 8);
+}
+
+/* An instant "YYYY-MM-DDThh:mm:ssZ". edtf_format_instant writes a NUL after
+ * it, which the next field overwrites. */
+static char *events_put_instant(char *p, edtf_time t)
+{
+    size_t n = edtf_format_instant(t, p + 1);
+    *p = (char)(0xa0 | n);
+    return p + 1 + n;
+}
+
+/* A time in milliseconds, "YYYY-MM-DDThh:mm:ss.mmmZ". */
+static char *events_put_ms(char *p, int64_t ms)
+{
+    edtf_time secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int frac = (int)(ms - secs * 1000);
+    size_t n = edtf_format_instant(secs, p + 1);
+    char *q = p + n;            /* the 'Z' */
+    *q++ = '.';
+    *q++ = (char)('0' + frac / 100);
+    *q++ = (char)('0' + frac / 10 % 10);
+    *q++ = (char)('0' + frac % 10);
+    *q++ = 'Z';
+    *p = (char)(0xa0 | (q - p - 1));
+    return q;
+}
+
+static char *events_put_instant_pair(char *p, edtf_time lo, edtf_time hi)
+{
+    *p++ = (char)0x92;          /* an array of 2 */
+    p = events_put_instant(p, lo);
+    return events_put_instant(p, hi);
 }
 
 void events_pack_record(msgpack_packer *pk, const char *id, size_t idlen,
@@ -57,22 +117,29 @@ void events_pack_record(msgpack_packer *pk, const char *id, size_t idlen,
      * copy its entries as they are. */
     if (hdr)
         pk->callback(pk->data, rec->body + hdr, rec->body_len - hdr);
-    buf_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, rec->seq);
-    buf_pack_cstr(pk, "created");
-    events_pack_ms(pk, rec->created_ms);
-    buf_pack_cstr(pk, "updated");
-    events_pack_ms(pk, rec->updated_ms);
-    buf_pack_cstr(pk, "bounds");
-    msgpack_pack_map(pk, 2);
-    buf_pack_cstr(pk, "start");
-    events_pack_instant_pair(pk, rec->bounds.start_lo, rec->bounds.start_hi);
-    buf_pack_cstr(pk, "end");
-    events_pack_instant_pair(pk, rec->bounds.end_lo, rec->bounds.end_hi);
+
+    char tail[EVENTS_TAIL_MAX];
+    char *p = tail;
+    p = EVENTS_PUT_KEY(p, "seq");
+    p = events_put_uint(p, rec->seq);
+    p = EVENTS_PUT_KEY(p, "created");
+    p = events_put_ms(p, rec->created_ms);
+    p = EVENTS_PUT_KEY(p, "updated");
+    p = events_put_ms(p, rec->updated_ms);
+    p = EVENTS_PUT_KEY(p, "bounds");
+    *p++ = (char)0x82;          /* a map of 2 */
+    p = EVENTS_PUT_KEY(p, "start");
+    p = events_put_instant_pair(p, rec->bounds.start_lo, rec->bounds.start_hi);
+    p = EVENTS_PUT_KEY(p, "end");
+    p = events_put_instant_pair(p, rec->bounds.end_lo, rec->bounds.end_hi);
     if (certainty >= 0) {
-        buf_pack_cstr(pk, "certainty");
-        buf_pack_cstr(pk, certainty == EDTF_CERTAIN ? "certain" : "possible");
+        p = EVENTS_PUT_KEY(p, "certainty");
+        if (certainty == EDTF_CERTAIN)
+            p = EVENTS_PUT_KEY(p, "certain");
+        else
+            p = EVENTS_PUT_KEY(p, "possible");
     }
+    pk->callback(pk->data, tail, (size_t)(p - tail));
 }
 
 /* Validate one event into a writer item; the id is generated when absent. */

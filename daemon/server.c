@@ -170,7 +170,10 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *s
     srv->cfg = cfg;
     srv->store = store;
     srv->started_ms = server_now_ms();
-    msgpack_unpacked_init(&srv->unpacked);
+    if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+        log_error("out of memory");
+        abort();
+    }
     writer_retention retention = { cfg->changes_max_entries, cfg->changes_max_age_ms };
     writer_index_policy index = { cfg->index_max_lag, cfg->index_idle_ms };
     srv->writer = writer_new(loop, store, &retention, &index, feed_flush, srv);
@@ -215,7 +218,7 @@ static void server_finish(server_t *srv)
     writer_stop(srv->writer);
     srv->writer = NULL;
     feed_stop(srv);
-    msgpack_unpacked_destroy(&srv->unpacked);
+    msgpack_zone_destroy(&srv->zone);
 }
 
 static void on_shutdown_timeout(uv_timer_t *t)

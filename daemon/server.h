@@ -29,7 +29,7 @@ typedef struct server {
     conn_t *conns;                /* intrusive list of open connections */
     unsigned nconns;
     int stopping;
-    msgpack_unpacked unpacked;    /* scratch for the message being handled */
+    msgpack_zone zone;            /* the message being handled is decoded into it; cleared after */
     /* change feed */
     feed_sub *subs;               /* every subscription */
     unsigned nsubs;
