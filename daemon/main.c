@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "daemon/tokens.h"
 #include "proto/version.h"
 
 static void main_usage(FILE *f)
@@ -111,6 +112,14 @@ int main(int argc, char **argv)
     log_set_level(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Tokens before the store: a bad token file stops us before anything
+     * is opened or listened on. */
+    static tokens_t tokens;
+    if (tokens_load(&tokens, &cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "annalsd: %s\n", err);
+        return 1;
+    }
+
     log_info("annalsd %s starting (pid %ld)", ANNALS_VERSION, (long)getpid());
     store_t *store;
     if (store_open(&store, cfg.data, cfg.map_size, err, sizeof err) < 0) {
@@ -124,10 +133,12 @@ int main(int argc, char **argv)
     uv_loop_init(&loop);
     server_t srv;
     int rc = 0;
-    if (server_start(&srv, &loop, &cfg, store) < 0) {
+    if (server_start(&srv, &loop, &cfg, &tokens, store) < 0) {
         rc = 1;
         server_stop(&srv);
     } else {
+        if (tokens_any(&tokens))
+            log_info("clients must authenticate: %u token(s) configured", tokens.n);
         log_info("ready");
     }
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -163,11 +163,13 @@ static void on_signal(uv_signal_t *h, int signum)
     server_stop(srv);
 }
 
-int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *store)
+int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const tokens_t *tokens,
+                 store_t *store)
 {
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
     srv->cfg = cfg;
+    srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
     msgpack_unpacked_init(&srv->unpacked);
