@@ -54,6 +54,12 @@ typedef struct server {
 int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const tokens_t *tokens,
                  store_t *store);
 
+/* server_check_exposure: refuse (-1, with the reason and the settings that
+ * would fix it in err) a TCP listener that other hosts can reach when no
+ * token is configured; 0 when listen is off, loopback (127.0.0.0/8, ::1) or
+ * tokens are configured. Also -1 when listen does not parse. */
+int server_check_exposure(const config_t *cfg, int have_tokens, char *err, size_t errlen);
+
 /* server_stop: begin the shutdown: stop accepting, answer what is in flight,
  * close connections (forcibly after shutdown_timeout), stop the writer. The
  * loop ends once everything is closed. */
