@@ -13,8 +13,9 @@
 
 /* auth_gate: whether call (its method set) may run on its connection: 0,
  * ERROR_UNAUTHENTICATED when the connection has not authenticated, or
- * ERROR_FORBIDDEN when it has a read-only token and write says the method
- * writes; call->err says why. Always 0 when no token is configured. */
+ * ERROR_FORBIDDEN when it has a read-only token and the method writes
+ * (write, its flag in rpc.c's table, or auth.c's own list); call->err says
+ * why. Always 0 when no token is configured. */
 int auth_gate(rpc_call *call, int write);
 
 /* auth_authenticate: the auth method: [{token}] -> {access}. */
