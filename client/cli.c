@@ -37,13 +37,60 @@ int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+int cli_connect(cli_ctx *ctx, char *err, size_t errlen, json_t **error)
+{
+    msgpack_packer pk;
+    remote_reply rep;
+    json_t *result = NULL;
+
+    *error = NULL;
+    if (remote_open(&ctx->addr, ctx->timeout_ms, &ctx->remote, err, errlen) < 0)
+        return CLI_CONN;
+    if (!ctx->token)
+        return 0;
+    /* auth goes first, before the command's requests, so that none of
+     * them meets a connection without rights. */
+    uint32_t id = remote_begin(ctx->remote, "auth", &pk);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 1);
+    buf_pack_cstr(&pk, "token");
+    buf_pack_cstr(&pk, ctx->token);
+    int rc = remote_flush(ctx->remote, err, errlen);
+    if (rc == 0)
+        rc = remote_recv(ctx->remote, id, &rep, err, errlen);
+    else
+        msgpack_unpacked_init(&rep.msg);
+    if (rc < 0) {
+        rc = CLI_CONN;
+    } else if ((rc = cli_reply(&rep, &result, error)) == 0 && !json_is_object(result)) {
+        snprintf(err, errlen, "protocol error: the result of auth is not a map");
+        rc = CLI_CONN;
+    } else if (rc) {
+        rc = CLI_SERVER;
+    }
+    json_decref(result);
+    remote_reply_release(&rep);
+    if (rc) {
+        remote_close(ctx->remote);
+        ctx->remote = NULL;
+    }
+    return rc;
+}
+
 int cli_remote(cli_ctx *ctx, remote_t **r)
 {
     char err[512];
-    if (!ctx->remote && remote_open(&ctx->addr, ctx->timeout_ms, &ctx->remote,
-                                    err, sizeof err) < 0) {
-        cli_error("%s", err);
-        return CLI_CONN;
+    json_t *error;
+    if (!ctx->remote) {
+        int rc = cli_connect(ctx, err, sizeof err, &error);
+        if (rc == CLI_CONN)
+            cli_error("%s", err);
+        if (rc == CLI_SERVER) {
+            cli_report(error);
+            json_decref(error);
+        }
+        if (rc)
+            return rc;
     }
     *r = ctx->remote;
     return 0;
@@ -79,8 +126,14 @@ int cli_request(cli_ctx *ctx, const char *method, const json_t *params,
     int rc;
 
     *result = *error = NULL;
-    if ((rc = cli_remote(ctx, &r)) != 0)
+    /* Not cli_remote: a refused token is returned like any server error,
+     * unreported, with *error set. */
+    if (!ctx->remote && (rc = cli_connect(ctx, err, sizeof err, error)) != 0) {
+        if (rc == CLI_CONN)
+            cli_error("%s", err);
         return rc;
+    }
+    r = ctx->remote;
     uint32_t id = remote_begin(r, method, &pk);
     if (params) {
         msgpack_pack_array(&pk, 1);
@@ -141,6 +194,9 @@ int cli_report(const json_t *error)
         cli_error("%s: %s", code, msg);
     else
         cli_error("%s: %s", code, error_message(error_from_wire(code, strlen(code))));
+    if (error_from_wire(code, strlen(code)) == ERROR_UNAUTHENTICATED)
+        cli_error("the server requires a valid token: set ANNALS_TOKEN, or name a file "
+                  "that holds it with --token-file");
     return error_from_wire(code, strlen(code)) == ERROR_NOT_FOUND ? CLI_NOT_FOUND : CLI_SERVER;
 }
 

@@ -28,6 +28,7 @@ typedef struct {
     int timeout_ms;      /* 0: wait forever */
     int json;            /* JSON lines instead of tables */
     const char *name;    /* the command's name, for messages */
+    char *token;         /* owned (token.h); presented on connecting, or NULL */
     remote_t *remote;    /* owned; opened by cli_remote */
 } cli_ctx;
 
@@ -49,8 +50,15 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* cli_remote: the connection, opened on first use. Returns 0, or CLI_CONN
- * after reporting why. */
+/* cli_connect: open ctx->remote and, when ctx has a token, authenticate
+ * with it. Returns 0; CLI_CONN with the reason in err (not reported); or
+ * CLI_SERVER with *error a new reference to the server's error array (not
+ * reported), when the server refused the token. On failure ctx->remote is
+ * NULL. */
+int cli_connect(cli_ctx *ctx, char *err, size_t errlen, json_t **error);
+
+/* cli_remote: the connection, opened (cli_connect) on first use. Returns 0,
+ * or CLI_CONN or CLI_SERVER after reporting why. */
 int cli_remote(cli_ctx *ctx, remote_t **r);
 
 /* cli_close: close the connection, if any. */
@@ -76,8 +84,9 @@ int cli_reply(const remote_reply *rep, json_t **result, json_t **error);
 const char *cli_error_code(const json_t *error);
 const char *cli_error_message(const json_t *error);
 
-/* cli_report: print a server error as "annals: code: message"; returns its
- * exit code (CLI_NOT_FOUND for not_found, else CLI_SERVER). */
+/* cli_report: print a server error as "annals: code: message" (with a hint
+ * about tokens after unauthenticated); returns its exit code (CLI_NOT_FOUND
+ * for not_found, else CLI_SERVER). */
 int cli_report(const json_t *error);
 
 /* cli_print_json: write v as one compact JSON line on stdout. */

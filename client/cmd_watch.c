@@ -567,11 +567,19 @@ static int cmd_watch_wait_ms(const cmd_watch_state *st, int64_t now)
 static int cmd_watch_session(cmd_watch_state *st)
 {
     cli_ctx *ctx = st->ctx;
-    if (remote_open(&ctx->addr, ctx->timeout_ms, &ctx->remote, st->err, sizeof st->err) < 0)
+    json_t *error;
+    int rc = cli_connect(ctx, st->err, sizeof st->err, &error);
+    if (rc == CLI_CONN)
         return CMD_WATCH_RETRY;
+    if (rc) {
+        /* A refused token stays refused: retrying would not help. */
+        rc = cli_report(error);
+        json_decref(error);
+        return rc;
+    }
     remote_t *r = ctx->remote;
     remote_keep_notes(r);
-    int rc = cmd_watch_subscribe(st, r);
+    rc = cmd_watch_subscribe(st, r);
     if (rc)
         return rc;
     if (st->backoff_ms)

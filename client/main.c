@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client/cmd.h"
+#include "client/token.h"
 #include "proto/xalloc.h"
 
 #define MAIN_DEFAULT_HOST "127.0.0.1"
@@ -24,6 +25,7 @@ static const cli_command *const main_commands[] = {
 
 static const opts_spec main_opts[] = {
     { "host", 0, 1 }, { "port", 0, 1 }, { "socket", 0, 1 }, { "timeout", 0, 1 },
+    { "token-file", 0, 1 }, { "token", 0, 1 },
     { "json", 0, 0 }, { "help", 'h', 0 }, { "version", 0, 0 },
     { NULL, 0, 0 }
 };
@@ -36,6 +38,10 @@ static const char main_global_help[] =
     "  --timeout SECONDS  wait at most this long to connect and, for each reply,\n"
     "                     for the server to send something (default 10;\n"
     "                     decimals allowed; 0 waits forever)\n"
+    "  --token-file FILE  present the token in FILE (its only line; the file must\n"
+    "                     not be readable by group or others) to a server that\n"
+    "                     requires one; a token is never given on the command\n"
+    "                     line, where ps and shell history would show it\n"
     "  --json             JSON lines output (the default when stdout is not a\n"
     "                     terminal; on a terminal the default is a table)\n"
     "  -h, --help         show help; 'annals COMMAND --help' for a command\n"
@@ -45,13 +51,15 @@ static const char main_global_help[] =
     "  ANNALS_HOST, ANNALS_PORT, ANNALS_SOCKET\n"
     "                     where the server is when no option says; options win,\n"
     "                     and at the same level a socket wins over host/port\n"
+    "  ANNALS_TOKEN       the token to present when --token-file is not given\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
     "  1  not found (get or delete of a missing id)\n"
     "  2  usage error (bad options or arguments)\n"
     "  3  connection failure (cannot connect, connection lost, timeout)\n"
-    "  4  the server returned an error (bad_request, too_large, db_full, ...)\n"
+    "  4  the server returned an error (bad_request, too_large, db_full,\n"
+    "     unauthenticated, forbidden, ...)\n"
     "  5  bad input (unreadable file, JSON that does not parse, import lines\n"
     "     rejected) or output that cannot be written\n";
 
@@ -155,6 +163,23 @@ static int main_address(const opts_result *o, cli_ctx *ctx)
     return 0;
 }
 
+/* ctx->token from --token-file or ANNALS_TOKEN. --token is an option only
+ * to say why it is refused: a token in argv is visible to every user of
+ * the machine (ps, /proc) and lands in shell history. */
+static int main_token(const opts_result *o, cli_ctx *ctx)
+{
+    char err[512];
+    if (opts_count(o, "token"))
+        return cli_usage_error(NULL, "--token: a token on the command line is visible to "
+                               "every user (ps) and stays in shell history; set ANNALS_TOKEN "
+                               "or use --token-file FILE");
+    if (token_load(opts_value(o, "token-file"), &ctx->token, err, sizeof err) < 0) {
+        cli_error("%s", err);
+        return CLI_INPUT;
+    }
+    return 0;
+}
+
 static int main_timeout(const opts_result *o, cli_ctx *ctx)
 {
     const char *t = opts_value(o, "timeout");
@@ -241,12 +266,14 @@ int main(int argc, char **argv)
         rc = cli_usage_error(&ctx, "unexpected argument '%s'", o.args[cmd->max_args]);
         goto out;
     }
-    if ((rc = main_address(&o, &ctx)) != 0 || (rc = main_timeout(&o, &ctx)) != 0)
+    if ((rc = main_address(&o, &ctx)) != 0 || (rc = main_timeout(&o, &ctx)) != 0 ||
+        (rc = main_token(&o, &ctx)) != 0)
         goto out;
     ctx.json = opts_count(&o, "json") > 0 || !isatty(STDOUT_FILENO);
     rc = cmd->run(&ctx, &o);
     cli_close(&ctx);
 out:
+    token_free(ctx.token);
     opts_release(&o);
     free(rest);
     if (rc == 0)

@@ -265,6 +265,21 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
         }
         return 0;
     }
+    if (strcmp(key, "auth_token_file") == 0)
+        return config_copy_path(cfg->auth_token_file, value, key, err, errlen);
+    if (strcmp(key, "auth_token_rw_sha256") == 0 || strcmp(key, "auth_token_ro_sha256") == 0) {
+        unsigned char d[SHA256_SIZE];
+        /* The value is not repeated in the message: it may be a token put
+         * here by mistake, and messages end up in logs. */
+        if (*value && sha256_from_hex(value, d) < 0) {
+            snprintf(err, errlen, "%s: the value is not 64 hex digits (a SHA-256 digest: "
+                     "'annalsd --hash-token' prints the one of a token)", key);
+            return -1;
+        }
+        snprintf(strstr(key, "_rw_") ? cfg->auth_token_rw_sha256 : cfg->auth_token_ro_sha256,
+                 SHA256_HEX_SIZE, "%s", value);
+        return 0;
+    }
     snprintf(err, errlen, "unknown key '%s'", key);
     return -1;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "daemon/log.h"
+#include "daemon/sha256.h"
 
 #define CONFIG_PATH_MAX 1024
 
@@ -31,6 +32,11 @@ typedef struct {
     uint64_t index_max_lag;         /* events written but not indexed before indexing goes first */
     uint64_t index_idle_ms;         /* no write for this long: index what waits */
     log_level log_level;
+    /* Access tokens (tokens.h); all empty: no token, every connection may
+     * read and write. */
+    char auth_token_file[CONFIG_PATH_MAX];          /* "rw TOKEN" / "ro TOKEN" lines */
+    char auth_token_rw_sha256[SHA256_HEX_SIZE];     /* hex digest of a read-write token */
+    char auth_token_ro_sha256[SHA256_HEX_SIZE];     /* hex digest of a read-only token */
 } config_t;
 
 /* config_defaults: the built-in settings (the same as config/annalsd.conf). */

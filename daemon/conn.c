@@ -296,6 +296,11 @@ void conn_fail(conn_t *c, const char *msg, size_t len)
     conn_flush(c);
 }
 
+void conn_finish(conn_t *c)
+{
+    conn_fail(c, "", 0);
+}
+
 /* A framing error: the stream cannot be resynchronised, so answer (with a
  * response when the request's msgid is readable) and close. */
 static void conn_protocol_error(conn_t *c, int frame_rc, const char *p, size_t avail)

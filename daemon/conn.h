@@ -49,6 +49,8 @@ struct conn {
     feed_sub *subs;             /* this connection's subscriptions */
     int feed_dirty;             /* feed output waiting for conn_flush */
     size_t feed_backlog;        /* bytes queued when it became dirty */
+    int access;                 /* TOKENS_*: what auth allowed (auth.h) */
+    unsigned auth_failures;     /* wrong tokens presented */
     int index_state;            /* CONN_INDEX_*: what the writer said of the index */
     int index_rc;               /* its error, when it failed */
     char index_err[512];
@@ -75,6 +77,10 @@ void conn_job_done(conn_t *c);
 /* conn_fail: send a last error (already packed in msg) after the replies of
  * pending jobs, then close. */
 void conn_fail(conn_t *c, const char *msg, size_t len);
+
+/* conn_finish: take no more requests; close once the replies queued so far
+ * (and those of pending jobs) are written. */
+void conn_finish(conn_t *c);
 
 /* conn_close: close now (replies not yet written are dropped). */
 void conn_close(conn_t *c);

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "daemon/auth.h"
 #include "daemon/info.h"
+#include "daemon/tokens.h"
 #include "proto/error.h"
 #include "proto/version.h"
 
@@ -15,13 +17,21 @@ static void info_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
 int info_hello(rpc_call *call)
 {
     msgpack_packer *pk = &call->pk;
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 6);
     buf_pack_cstr(pk, "server");
     buf_pack_cstr(pk, "annalsd");
     buf_pack_cstr(pk, "version");
     buf_pack_cstr(pk, ANNALS_VERSION);
     info_kv_uint(pk, "protocol", ANNALS_PROTOCOL);
     info_kv_uint(pk, "seq", store_seq(call->srv->store));
+    /* Whether a client must call auth, and what this connection may do. */
+    buf_pack_cstr(pk, "auth");
+    if (tokens_any(call->srv->tokens))
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+    buf_pack_cstr(pk, "access");
+    buf_pack_cstr(pk, tokens_access_name(auth_access(call->conn)));
     return 0;
 }
 

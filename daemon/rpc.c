@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon/aggregate.h"
+#include "daemon/auth.h"
 #include "daemon/events.h"
 #include "daemon/feed.h"
 #include "daemon/index_wait.h"
@@ -27,6 +28,7 @@ typedef struct {
 
 static const rpc_method rpc_methods[] = {
     { "hello",    info_hello,      0, 0, { NULL } },
+    { "auth",     auth_authenticate, 0, 0, { "token", NULL } },
     { "ping",     info_ping,       0, 0, { NULL } },
     { "stats",    info_stats,      0, 0, { NULL } },
     { "put",      events_put,      1, 0, { "event", NULL } },
@@ -225,7 +227,11 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
             return RPC_WAIT;
         call.method = m->name;
         call.params = a[3].via.array.size ? &a[3].via.array.ptr[0] : NULL;
-        rc = rpc_check_params(&call, m);
+        /* Rights first: a caller without them learns nothing from the
+         * checks of its parameters. */
+        rc = auth_gate(&call, m->write);
+        if (rc == 0)
+            rc = rpc_check_params(&call, m);
         if (rc == 0 && m->index && (rc = index_wait_before(&call)) == RPC_WAIT)
             return RPC_WAIT;
     }
@@ -259,5 +265,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         log_debug("conn %llu: %s -> %s: %s", (unsigned long long)c->id, m ? m->name : "?",
                   error_wire_name(rc), call.err);
     }
+    if (call.close_after)
+        conn_finish(c);
     return RPC_HANDLED;
 }

@@ -22,6 +22,7 @@ typedef struct {
     long err_index;                 /* details.index, or -1 */
     const char *err_detail;         /* another details key, or NULL */
     uint64_t err_detail_value;
+    int close_after;                /* close the connection once this reply is written */
 } rpc_call;
 
 /* Handlers return 0 once the result is packed, RPC_DEFERRED when a write job

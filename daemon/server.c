@@ -1,5 +1,6 @@
 /* server.c: listeners, accept, signals and the shutdown sequence. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +32,19 @@ static void on_connection(uv_stream_t *listener, int status)
     conn_accept(srv, listener);
 }
 
-/* Split "host:port" or "[v6]:port" and bind the TCP listener. */
-static int server_listen_tcp(server_t *srv)
+/* Split "host:port" or "[v6]:port" into an address. Returns 0, or -1 with
+ * the reason in err. */
+static int server_parse_listen(const char *spec, struct sockaddr_storage *ss,
+                               char *err, size_t errlen)
 {
     char host[CONFIG_PATH_MAX];
-    const char *spec = srv->cfg->listen, *colon;
-    struct sockaddr_storage ss;
-    int rc;
+    const char *colon;
 
+    memset(ss, 0, sizeof *ss);
     if (spec[0] == '[') {
         const char *close = strchr(spec, ']');
         if (!close || close[1] != ':') {
-            log_error("listen: '%s' is not [address]:port", spec);
+            snprintf(err, errlen, "listen: '%s' is not [address]:port", spec);
             return -1;
         }
         snprintf(host, sizeof host, "%.*s", (int)(close - spec - 1), spec + 1);
@@ -50,7 +52,7 @@ static int server_listen_tcp(server_t *srv)
     } else {
         colon = strrchr(spec, ':');
         if (!colon) {
-            log_error("listen: '%s' is not address:port", spec);
+            snprintf(err, errlen, "listen: '%s' is not address:port", spec);
             return -1;
         }
         snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
@@ -58,12 +60,56 @@ static int server_listen_tcp(server_t *srv)
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port < 0 || port > 65535 || colon[1] == '\0') {
-        log_error("listen: '%s' has no valid port", spec);
+        snprintf(err, errlen, "listen: '%s' has no valid port", spec);
         return -1;
     }
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
-        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0) {
-        log_error("listen: '%s' is not a numeric IPv4 or IPv6 address", host);
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) != 0 &&
+        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) != 0) {
+        snprintf(err, errlen, "listen: '%s' is not a numeric IPv4 or IPv6 address", host);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether only this host can reach ss: 127.0.0.0/8, ::1, or 127.0.0.0/8
+ * mapped into IPv6. */
+static int server_is_loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(a))
+        return 1;
+    return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+}
+
+int server_check_exposure(const config_t *cfg, int have_tokens, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    if (!cfg->listen[0] || have_tokens)
+        return 0;
+    if (server_parse_listen(cfg->listen, &ss, err, errlen) < 0)
+        return -1;
+    if (server_is_loopback(&ss))
+        return 0;
+    snprintf(err, errlen, "listen = %s is reachable from other hosts, and no token is "
+             "configured: anyone who can connect could read and change every event. "
+             "Set auth_token_file (a file of 'rw TOKEN' / 'ro TOKEN' lines, mode 0600) or "
+             "auth_token_rw_sha256 (see annalsd --hash-token), or listen on a loopback "
+             "address such as 127.0.0.1", cfg->listen);
+    return -1;
+}
+
+/* Bind the TCP listener. */
+static int server_listen_tcp(server_t *srv)
+{
+    const char *spec = srv->cfg->listen;
+    struct sockaddr_storage ss;
+    char err[CONFIG_PATH_MAX + 128];
+    int rc;
+
+    if (server_parse_listen(spec, &ss, err, sizeof err) < 0) {
+        log_error("%s", err);
         return -1;
     }
     uv_tcp_init(srv->loop, &srv->tcp);
@@ -163,11 +209,13 @@ static void on_signal(uv_signal_t *h, int signum)
     server_stop(srv);
 }
 
-int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *store)
+int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const tokens_t *tokens,
+                 store_t *store)
 {
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
     srv->cfg = cfg;
+    srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
     if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {

@@ -9,6 +9,7 @@
 
 #include "daemon/config.h"
 #include "daemon/store.h"
+#include "daemon/tokens.h"
 #include "daemon/writer.h"
 
 typedef struct conn conn_t;
@@ -17,6 +18,7 @@ typedef struct feed_sub feed_sub;
 typedef struct server {
     uv_loop_t *loop;
     const config_t *cfg;
+    const tokens_t *tokens;       /* the access tokens; none: no auth */
     store_t *store;
     writer_t *writer;
     uv_tcp_t tcp;
@@ -46,9 +48,17 @@ typedef struct server {
     uint64_t next_conn_id;
 } server_t;
 
-/* server_start: listen as configured and install signal handlers. Returns
- * 0, or -1 after logging why. */
-int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, store_t *store);
+/* server_start: listen as configured and install signal handlers; tokens
+ * (which must outlive the server) says who may connect. Returns 0, or -1
+ * after logging why. */
+int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const tokens_t *tokens,
+                 store_t *store);
+
+/* server_check_exposure: refuse (-1, with the reason and the settings that
+ * would fix it in err) a TCP listener that other hosts can reach when no
+ * token is configured; 0 when listen is off, loopback (127.0.0.0/8, ::1) or
+ * tokens are configured. Also -1 when listen does not parse. */
+int server_check_exposure(const config_t *cfg, int have_tokens, char *err, size_t errlen);
 
 /* server_stop: begin the shutdown: stop accepting, answer what is in flight,
  * close connections (forcibly after shutdown_timeout), stop the writer. The

@@ -14,7 +14,9 @@
     X(INTERNAL,      -6, "internal",       "internal error") \
     X(BUSY,          -7, "busy",           "too many connections") \
     X(GONE,          -8, "gone",           "changes no longer in the change log") \
-    X(TIMEOUT,       -9, "timeout",        "the connection timed out")
+    X(TIMEOUT,       -9, "timeout",        "the connection timed out") \
+    X(UNAUTHENTICATED,-10, "unauthenticated", "call auth with a valid token first") \
+    X(FORBIDDEN,     -11, "forbidden",      "this token may not do that")
 
 typedef enum {
 #define ERROR_ENUM_(name, value, wire, msg) ERROR_##name = value,

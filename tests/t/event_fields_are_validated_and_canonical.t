@@ -237,7 +237,9 @@ for my $c (@cases) {
     ($e, $r) = rpc('ping', {});
     ok(!$e, 'ping with an empty parameter map is fine');
     ($e, $r) = rpc('hello');
-    is_deeply([sort keys %$r], [qw(protocol seq server version)], 'hello: server, version, protocol, seq');
+    is_deeply([sort keys %$r], [qw(access auth protocol seq server version)],
+              'hello: server, version, protocol, seq, auth, access');
+    ok(!$r->{auth} && $r->{access} eq 'rw', 'without tokens hello says auth: false, access: rw');
     my ($de) = rpc('delete', { id => 'no-such-event-for-stats' });
     is($de->[0], 'not_found', 'a delete of a missing id reaches the writer and fails');
     my ($se, $s) = rpc('stats');

@@ -156,7 +156,7 @@ sub spawn_cmd {
     my @argv = map { utf8::is_utf8($_) ? Encode::encode('UTF-8', $_) : $_ } @$argv;
     my $pid = fork // croak "fork: $!";
     if ($pid == 0) {
-        delete @ENV{qw(ANNALS_SOCKET ANNALS_HOST ANNALS_PORT)};
+        delete @ENV{qw(ANNALS_SOCKET ANNALS_HOST ANNALS_PORT ANNALS_TOKEN)};
         if ($o{env}) {
             for my $k (keys %{ $o{env} }) {
                 if (defined $o{env}{$k}) { $ENV{$k} = $o{env}{$k} } else { delete $ENV{$k} }
