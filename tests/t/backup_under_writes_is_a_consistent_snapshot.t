@@ -4,7 +4,8 @@
 # reported (latest version, deletes deleted) and none after it; it indexes
 # the events the copy holds unindexed, and then count, range and the change
 # log agree with get. One backup at a time (busy); on its connection the
-# backup is answered in order; a shutdown waits for it.
+# backup is answered in order; a backup whose client left is completed; a
+# shutdown waits for the backup in progress.
 use strict;
 use warnings;
 use FindBin ();
@@ -13,8 +14,8 @@ use File::Temp ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 use Annals::Test;
-use Annals::Load qw(event_for start_writers fetch_all check_queries check_change_log
-                    state_at check_states);
+use Annals::Load qw(event_for start_writers fetch_all check_queries read_changes check_change_log
+                    check_applied state_at check_states);
 
 # Nothing is indexed unless a query waits for it, so the copy surely holds
 # events written but not yet indexed.
@@ -103,9 +104,13 @@ is(scalar @bad, 0, "$nq queries (count and range) agree with get once the copy i
     is($st->{events}, scalar(grep { $got->{$_} } keys %$got), 'stats counts the events get finds');
     is($st->{changes}, $S, 'the change log holds one entry per seq');
 }
-my ($nc, @cbad) = check_change_log($rc, $got, $S);
-is(scalar @cbad, 0, "the last $nc entries of the change log agree with the events")
-    or diag(join "\n", @cbad[0 .. 9]);
+my $log = read_changes($rc, $N);
+my @cbad = check_change_log($log, $got, $N + 1, $S);
+is(scalar @cbad, 0, 'the change log after the loaded events agrees with the events')
+    or diag(join "\n", grep { defined } @cbad[0 .. 9]);
+my (undef, @abad) = check_applied($log, [grep { $_->{seq} <= $S } grep { !$_->{err} } @acked]);
+is(scalar @abad, 0, 'and holds exactly the acknowledged writes up to the seq of the copy')
+    or diag(join "\n", grep { defined } @abad[0 .. 9]);
 {
     my ($e, $p) = $rc->call('put', { event => { id => 'after-restore', title => 'after', start => '2024' } });
     is($p->{seq}, $S + 1, 'the restored server continues at the next seq');
@@ -116,14 +121,23 @@ is($r->stop, 0, 'the restored server stops cleanly');
 {
     my $a = $d->raw_connect;
     my $b = $d->raw_connect;
-    my $ia = $a->request('backup', { path => "$tmp/first" });
-    my $ib = $b->request('backup', { path => "$tmp/second" });
-    my $ma = $a->read_msg(60);
-    my $mb = $b->read_msg(60);
-    ok($ma && !$ma->[2], 'the first backup succeeds');
-    is($mb && $mb->[2] && $mb->[2][0], 'busy', 'a second one meanwhile gets busy')
-        or diag(to_json($mb));
-    ok(!-e "$tmp/second", 'and makes nothing');
+    # Two backups asked for at once: whichever the server takes first is
+    # made, the other is refused. (Should the first copy ever end before
+    # the second request is read, try again.)
+    my ($ok, $busy, $busy_path);
+    for my $try (1 .. 3) {
+        my @paths = ("$tmp/first$try", "$tmp/second$try");
+        $a->request('backup', { path => $paths[0] });
+        $b->request('backup', { path => $paths[1] });
+        my @m = ($a->read_msg(60), $b->read_msg(60));
+        my @busy = grep { $m[$_] && $m[$_][2] && $m[$_][2][0] eq 'busy' } 0, 1;
+        ($ok, $busy) = (scalar(grep { $_ && !$_->[2] } @m), scalar @busy);
+        $busy_path = @busy ? $paths[$busy[0]] : undef;
+        last if $busy || $ok != 2;
+    }
+    is($ok, 1, 'of two backups asked for at once, one is made');
+    is($busy, 1, 'the other gets busy');
+    ok($busy_path && !-e $busy_path, 'and makes nothing');
     my ($e, $res2) = $b->call('backup', { path => "$tmp/second" }, 60);
     ok(!$e, 'once the first is done, another may start') or diag(to_json($e));
 
@@ -135,6 +149,17 @@ is($r->stop, 0, 'the restored server stops cleanly');
     is_deeply([map { $_ && $_->[1] } @m], \@ids, 'backup, put and ping are answered in the order sent');
     ok($m[1] && $m[0] && $m[1][3]{seq} > $m[0][3]{seq},
        'the put sent after the backup is not in it (its seq is above the backup\'s)');
+}
+
+# --- a client that leaves before the answer --------------------------------------------------
+{
+    my $a = $d->raw_connect;
+    $a->request('backup', { path => "$tmp/orphan" });
+    $a->close;
+    ok(wait_until(sub { -f "$tmp/orphan/data.mdb" }, 30), 'a backup whose client left is still completed');
+    my $e = wait_until(sub { my ($e) = $d->rpc('backup', { path => "$tmp/after-orphan" });
+                             !$e || $e->[0] ne 'busy' ? [$e] : undef }, 30);
+    ok($e && !$e->[0], 'and the next backup may start') or diag(to_json($e));
 }
 
 # --- a shutdown waits for the backup in progress ------------------------------------------

@@ -5,8 +5,9 @@
 # they stopped) and restarted, again and again. After each restart the
 # database opens, every acknowledged write is there in its last acknowledged
 # version (deletes stay deleted), a write that was in flight is there whole
-# or not at all, count and range agree with get, the change log agrees with
-# the events, and seq goes on without reuse.
+# or not at all (a put_many all or nothing, each writer's requests in order),
+# count and range agree with get, the change log agrees with the events and
+# holds nothing else, and seq goes on without reuse.
 #
 # make test runs 4 cycles; `make crashtest CYCLES=50` runs more and prints
 # the figures. ANNALS_CRASH_SEED replays the kill moments of a run.
@@ -18,8 +19,8 @@ use File::Temp ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 use Annals::Test;
-use Annals::Load qw(start_writers fetch_all check_queries check_change_log
-                    states_after_crash check_states);
+use Annals::Load qw(start_writers fetch_all check_queries read_changes check_change_log
+                    check_applied states_after_crash check_states);
 
 my $CYCLES = $ENV{ANNALS_CRASH_CYCLES} // 4;
 my $SEED = $ENV{ANNALS_CRASH_SEED} // (time ^ $$) % 1000000;
@@ -78,14 +79,20 @@ for my $cycle (1 .. $CYCLES) {
     my $got = fetch_all($c, [sort keys %base]);
     my %r = check_states($got, states_after_crash(\%base, \@ops));
     is($r{lost} + $r{torn} + @{ $r{problems} }, 0,
-       "cycle $cycle: all " . scalar(@items) . " acknowledged writes are there, in their last version; "
-       . "$r{in_flight} of $in_flight writes in flight were applied, whole")
+       "cycle $cycle: all " . scalar(@items) . " acknowledged writes are there, in their last version, "
+       . 'and the events of writes in flight are there whole or not at all')
         or diag(join "\n", grep { defined } @{ $r{problems} }[0 .. 9]);
     my ($nq, @qbad) = check_queries($c, $got);
     is(scalar @qbad, 0, "cycle $cycle: $nq queries (count, range) agree with get") or diag(join "\n", @qbad[0 .. 9]);
-    my ($nc, @cbad) = check_change_log($c, $got, $seq);
-    is(scalar @cbad, 0, "cycle $cycle: the last $nc entries of the change log agree with the events")
+    my $log = read_changes($c, $prev_seq);
+    my $nc = @$log;
+    my @cbad = check_change_log($log, $got, $prev_seq + 1, $seq);
+    is(scalar @cbad, 0, "cycle $cycle: the $nc entries this cycle added to the change log agree with the events")
         or diag(join "\n", grep { defined } @cbad[0 .. 9]);
+    my ($applied, @abad) = check_applied($log, \@ops);
+    is(scalar @abad, 0, "cycle $cycle: they are the acknowledged writes and $applied of the $in_flight requests "
+       . 'in flight, each whole, each writer\'s in order')
+        or diag(join "\n", grep { defined } @abad[0 .. 9]);
     my (undef, $st) = $c->call('stats');
     ok($st->{changes} == $seq && $st->{events} == grep({ $got->{$_} } keys %$got),
        "cycle $cycle: stats counts $st->{events} events and one change per seq")
@@ -96,7 +103,7 @@ for my $cycle (1 .. $CYCLES) {
     $total{lost} += $r{lost};
     $total{torn} += $r{torn};
     $total{in_flight} += $in_flight;
-    $total{in_flight_applied} += $r{in_flight};
+    $total{in_flight_applied} += $applied;
     $total{queries} += $nq;
     $total{changes} += $nc;
     $prev_seq = $seq;
@@ -109,7 +116,7 @@ for my $cycle (1 .. $CYCLES) {
 }
 is($total{reused}, 0, 'no seq was acknowledged twice, nor at or below a seq stored before a restart');
 $report->(sprintf 'crash test: %d cycles (%d killed while indexing), %d writes acknowledged in %d requests, '
-          . '%d lost, %d torn; %d requests in flight at the kills, %d of their events applied; '
+          . '%d lost, %d torn; %d requests in flight at the kills, %d of them applied (whole, in order); '
           . '%d queries and %d change-log entries checked; seed %d',
           $CYCLES, $total{during_index}, $total{acked}, $total{requests}, $total{lost}, $total{torn},
           $total{in_flight}, $total{in_flight_applied}, $total{queries}, $total{changes}, $SEED);

@@ -12,7 +12,9 @@
 #   my $got = fetch_all($conn, \@ids);     # id => stored event (undef: absent)
 #   my %r = check_states($got, $want);     # lost, torn, in flight applied, ...
 #   my @bad = check_queries($conn, $got);  # count/range agree with the events
-#   my @bad = check_change_log($conn, $got, $seq);
+#   my $log = read_changes($conn, $since); # the change log after $since
+#   my @bad = check_change_log($log, $got, $since + 1, $seq);
+#   my ($n, @bad) = check_applied($log, \@ops); # whole, in order, nothing else
 #
 # Each writer is a child process with its own connection that pipelines up
 # to `window` requests (put, put_many, delete) on the ids it alone owns and
@@ -32,8 +34,8 @@ use Time::HiRes qw(sleep time);
 
 use Annals::Test ();
 
-our @EXPORT_OK = qw(event_for start_writers fetch_all check_queries check_change_log
-                    same_event state_at states_after_crash check_states QUERY_SAMPLE);
+our @EXPORT_OK = qw(event_for start_writers fetch_all check_queries read_changes check_change_log
+                    check_applied same_event state_at states_after_crash check_states QUERY_SAMPLE);
 
 my @KINDS = qw(visit meeting agreement conference other);
 my @COUNTRIES = qw(MA FR ES NO US DE);
@@ -452,31 +454,36 @@ sub check_queries {
     return (scalar @q, @bad);
 }
 
-# check_change_log($conn, \%got, $last): the last entries of the change log
-# (from seq $last - 2000 on) against the events: seqs strictly increasing up
-# to $last with no gap, and the latest entry of each id agrees with what get
-# gives (a put: that version, with its seq; a delete: not found). Returns
-# (entries read, mismatches...).
-sub check_change_log {
-    my ($c, $got, $last) = @_;
-    my $since = $last > 2000 ? $last - 2000 : 0;
-    my (@bad, %latest, $prev);
-    my $n = 0;
+# read_changes($conn, $since): every change-log entry after $since, in
+# order; dies on an error.
+sub read_changes {
+    my ($c, $since) = @_;
+    my @all;
     while (1) {
-        my ($e, $r) = $c->call('changes', { since => $since, limit => 1000 }, 60);
-        if ($e) { push @bad, 'changes: ' . Annals::Test::to_json($e); last }
-        my $ch = $r->{changes};
-        last unless @$ch;
-        for my $x (@$ch) {
-            push @bad, "change log: seq $x->{seq} after $prev" if defined $prev && $x->{seq} != $prev + 1;
-            $prev = $x->{seq};
-            $latest{ $x->{id} } = $x;
-            $n++;
-        }
+        my ($e, $r) = $c->call('changes', { since => 0 + $since, limit => 1000 }, 60);
+        croak 'changes: ' . Annals::Test::to_json($e) if $e;
+        last unless @{ $r->{changes} };
+        push @all, @{ $r->{changes} };
         $since = $r->{next};
     }
-    push @bad, "change log ends at " . ($prev // 'nothing') . ", the seq is $last"
-        if ($prev // $since) != $last;
+    return \@all;
+}
+
+# check_change_log(\@entries, \%got, $first, $last): change-log entries
+# (read_changes) against the events: their seqs run from $first to $last
+# with no gap, and the latest entry of each id agrees with what get gives
+# (a put: that version, with its seq; a delete: not found). Returns the
+# mismatches.
+sub check_change_log {
+    my ($entries, $got, $first, $last) = @_;
+    my (@bad, %latest);
+    my $want = $first;
+    for my $x (@$entries) {
+        push @bad, "change log: seq $x->{seq} where $want was due" if $x->{seq} != $want;
+        $want = $x->{seq} + 1;
+        $latest{ $x->{id} } = $x;
+    }
+    push @bad, 'change log ends at ' . ($want - 1) . ", the seq is $last" if $want - 1 != $last;
     for my $id (sort keys %latest) {
         my $x = $latest{$id};
         next unless exists $got->{$id};     # not one of the ids checked
@@ -489,7 +496,67 @@ sub check_change_log {
             push @bad, "change log: $id put at $x->{seq}, get finds seq $g->{seq}";
         }
     }
-    return ($n, @bad);
+    return @bad;
+}
+
+# check_applied(\@entries, \@ops): the change-log entries (read_changes)
+# are exactly the writes of @ops that were applied, each request whole (a
+# put_many's events at consecutive seqs in array order, or none of them),
+# each writer's in the order sent and as a prefix of what it sent (after a
+# request that was not applied, none of that writer's later ones was), every
+# acknowledged one at the seqs it was acknowledged with. Returns (requests
+# applied that were in flight, mismatches...).
+sub check_applied {
+    my ($entries, $ops) = @_;
+    my (@bad, %by_version, %deletes, %used);
+    for my $x (@$entries) {
+        if ($x->{op} eq 'delete') {
+            push @{ $deletes{ $x->{id} } }, $x;
+        } else {
+            my $v = substr($x->{event}{title} // '', length($x->{id}) + 1);
+            push @{ $by_version{$v} }, $x;
+        }
+    }
+    my %writer;
+    push @{ $writer{ $_->{w} } }, $_ for grep { !($_->{ack} && $_->{err}) } @$ops;
+    my $in_flight = 0;
+    for my $w (sort keys %writer) {
+        my ($last, $gap) = (0, undef);
+        for my $op (sort { $a->{n} <=> $b->{n} } @{ $writer{$w} }) {
+            my $what = "writer $w request $op->{n} ($op->{op}" . ($op->{ack} ? ', acknowledged)' : ', in flight)');
+            my @got;
+            if ($op->{op} eq 'del') {
+                my ($x) = grep { $_->{seq} > $last } @{ $deletes{ $op->{items}[0][0] } // [] };
+                @got = ($x) if $x;
+            } else {
+                @got = @{ $by_version{ $op->{items}[0][1] } // [] };
+            }
+            if (!@got) {
+                push @bad, "$what: not in the change log" if $op->{ack};
+                $gap //= $op->{n};
+                next;
+            }
+            push @bad, "$what: applied after request $gap of the same writer was not" if defined $gap;
+            $in_flight++ unless $op->{ack};
+            my @items = @{ $op->{items} };
+            if (@got != @items) {
+                push @bad, "$what: " . scalar(@got) . ' of its ' . scalar(@items) . ' events in the change log';
+                next;
+            }
+            for my $i (0 .. $#items) {
+                my $x = $got[$i];
+                $used{ $x->{seq} } = 1;
+                push @bad, "$what: item $i is $x->{id} at seq $x->{seq}" if $x->{id} ne $items[$i][0]
+                    || $x->{seq} != $got[0]{seq} + $i || $x->{seq} <= $last
+                    || ($op->{ack} && $x->{seq} != $items[$i][2]);
+            }
+            $last = $got[-1]{seq};
+        }
+    }
+    my @stray = grep { !$used{ $_->{seq} } } @$entries;
+    push @bad, 'the change log holds writes nobody sent: ' . join(' ', map { "$_->{seq}:$_->{op}:$_->{id}" } @stray[0 .. ($#stray > 4 ? 4 : $#stray)])
+        if @stray;
+    return ($in_flight, @bad);
 }
 
 1;
