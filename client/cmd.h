@@ -8,6 +8,7 @@
 extern const cli_command cmd_server_ping;
 extern const cli_command cmd_server_hello;
 extern const cli_command cmd_server_stats;
+extern const cli_command cmd_server_backup;
 extern const cli_command cmd_event_put;
 extern const cli_command cmd_event_get;
 extern const cli_command cmd_event_delete;

@@ -1,4 +1,5 @@
-/* cmd_server.c: the commands about the server itself: ping, hello, stats. */
+/* cmd_server.c: the commands about the server itself: ping, hello, stats,
+ * backup. */
 #include "client/cmd.h"
 #include "client/render.h"
 
@@ -44,6 +45,37 @@ static int cmd_server_stats_run(cli_ctx *ctx, const opts_result *o)
     return cmd_server_show(ctx, "stats");
 }
 
+static int cmd_server_backup_run(cli_ctx *ctx, const opts_result *o)
+{
+    const char *path = o->args[0];
+    remote_t *r;
+    json_t *res;
+    int rc = cli_remote(ctx, &r);
+    if (rc)
+        return rc;
+    /* Copying a large database takes as long as it takes: once connected,
+     * wait for the reply without a limit unless --timeout says otherwise. */
+    if (!opts_value(o, "timeout"))
+        remote_set_timeout(r, 0);
+    json_t *params = json_pack("{s:s}", "path", path);
+    if (!params)
+        return cli_usage_error(ctx, "PATH is not valid UTF-8");
+    rc = cli_call(ctx, "backup", params, &res);
+    json_decref(params);
+    if (rc)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(res);
+    } else {
+        const char *where = json_string_value(json_object_get(res, "path"));
+        printf("backup %s: seq %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " bytes\n",
+               where ? where : path, json_integer_value(json_object_get(res, "seq")),
+               json_integer_value(json_object_get(res, "bytes")));
+    }
+    json_decref(res);
+    return cli_flush_stdout();
+}
+
 const cli_command cmd_server_ping = {
     "ping", "ping", "check that the server answers (a readiness probe)",
     "Print \"pong\" (JSON: {\"pong\":true}) when the server answers.\n",
@@ -62,4 +94,20 @@ const cli_command cmd_server_stats = {
     "Print the stats map: events, seq, changes, and the server, writes and db\n"
     "sections.\n",
     NULL, 0, 0, cmd_server_stats_run
+};
+
+const cli_command cmd_server_backup = {
+    "backup", "backup PATH", "copy the database, while it serves, to a new directory",
+    "Make a consistent, compacted copy of the database while annalsd keeps\n"
+    "serving reads and writes, in the new directory PATH (created with mode\n"
+    "0700; an existing PATH is refused). PATH is on the server's machine and\n"
+    "must be absolute. The copy holds exactly the writes up to the seq printed;\n"
+    "to restore it, start annalsd on it: annalsd --data PATH.\n"
+    "\n"
+    "Prints \"backup PATH: seq N, B bytes\" (JSON: {\"path\", \"seq\", \"bytes\"}).\n"
+    "Once connected, waits for the copy however long it takes, unless\n"
+    "--timeout is given. Exit status 4 when the server refuses (bad_request: PATH\n"
+    "exists, is relative or cannot be made; busy: another backup is running)\n"
+    "or the copy fails.\n",
+    NULL, 1, 1, cmd_server_backup_run
 };

@@ -264,6 +264,11 @@ const char *remote_label(const remote_t *r)
     return r->label;
 }
 
+void remote_set_timeout(remote_t *r, int timeout_ms)
+{
+    r->timeout_ms = timeout_ms;
+}
+
 uint32_t remote_begin(remote_t *r, const char *method, msgpack_packer *pk)
 {
     uint32_t id = r->next_msgid;

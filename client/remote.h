@@ -41,6 +41,11 @@ int remote_open(const remote_addr *a, int timeout_ms, remote_t **out,
 /* remote_close: close the socket and free r; NULL is ignored. */
 void remote_close(remote_t *r);
 
+/* remote_set_timeout: from now on, bound each wait by timeout_ms (0: no
+ * limit) instead of the timeout given to remote_open (for a request that
+ * is known to take long, such as a backup). */
+void remote_set_timeout(remote_t *r, int timeout_ms);
+
 /* remote_label: "host:port" or the socket path, for messages; owned by r. */
 const char *remote_label(const remote_t *r);
 

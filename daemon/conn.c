@@ -5,6 +5,8 @@
  * Writes are answered by the writer thread after their commit, so while a
  * connection has write jobs pending only further valid writes are taken (they
  * queue behind the earlier ones); anything else waits in the input buffer.
+ * A request answered from another thread that writes do not queue behind (a
+ * backup) holds the connection: nothing after it is taken until it is answered.
  *
  * Backpressure: reading stops while replies of more than output_limit bytes
  * are unwritten, or while more than one maximal message waits unprocessed. */
@@ -357,6 +359,11 @@ void conn_process(conn_t *c)
                 stalled = 1;
                 break;
             }
+        }
+        if (c->held) {
+            stalled = 1;         /* resumed from conn_job_done */
+            c->waiting = 1;
+            break;
         }
         int fr = frame_scan(&c->frame, p, avail, &mlen);
         c->incomplete = fr == FRAME_INCOMPLETE;

@@ -31,6 +31,8 @@ struct conn {
     unsigned pending_jobs;      /* write jobs at the writer */
     size_t pending_bytes;       /* bytes those jobs carry */
     int waiting;                /* a request waits for the pending jobs */
+    int held;                   /* a request answered off the loop (backup) holds
+                                   back every request after it, writes too */
     int reading;                /* uv_read_start active */
     int eof;                    /* the peer finished sending */
     int closing;                /* uv_close called */

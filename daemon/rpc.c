@@ -4,6 +4,7 @@
 
 #include "daemon/aggregate.h"
 #include "daemon/auth.h"
+#include "daemon/backup.h"
 #include "daemon/events.h"
 #include "daemon/feed.h"
 #include "daemon/index_wait.h"
@@ -42,6 +43,7 @@ static const rpc_method rpc_methods[] = {
     { "subscribe", feed_subscribe, 0, 0, { "since", RPC_FILTERS, NULL } },
     { "unsubscribe", feed_unsubscribe, 0, 0, { "sub", NULL } },
     { "changes",  feed_changes,    0, 0, { "since", "limit", RPC_FILTERS, NULL } },
+    { "backup",   backup_start,    0, 0, { "path", NULL } },
 };
 
 static const rpc_method *rpc_find(const char *name, size_t len)

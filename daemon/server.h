@@ -41,6 +41,7 @@ typedef struct server {
     uint64_t last_trim_ms;
     conn_t **dirty;               /* connections with feed output to flush */
     unsigned ndirty, dirty_cap;
+    int backup_running;           /* a backup is being made (backup.c) */
     /* counters for stats */
     uint64_t started_ms;
     uint64_t connections_total;

@@ -140,6 +140,23 @@ uint64_t store_trimmed(store_t *s);
 
 const char *store_path(store_t *s);
 
+/* --- Copies (any thread) --- */
+
+/* store_copy: write a compacted copy of the database to fd (a new, empty
+ * file opened for writing) while reads and writes go on. The copy is one
+ * consistent snapshot: exactly the writes committed before it began, with
+ * whatever of them was indexed then (the rest is indexed when a store opens
+ * the copy). It blocks for as long as copying the database takes, so call it
+ * off the event loop; the store must stay open until it returns. The caller
+ * syncs and closes fd. Returns 0 or ERROR_INTERNAL with a message. */
+int store_copy(store_t *s, int fd, char *err, size_t errlen);
+
+/* store_copy_seq: the last seq held by the database file (not a directory)
+ * that store_copy wrote, read from the copy itself; 0 for an empty
+ * database. No process may have the file open as a store. Returns 0 or
+ * ERROR_INTERNAL with a message. */
+int store_copy_seq(const char *file, uint64_t *seq, char *err, size_t errlen);
+
 /* --- Writes (writer thread only) --- */
 
 int store_write_begin(store_t *s, store_writer **w, char *err, size_t errlen);

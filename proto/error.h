@@ -12,7 +12,7 @@
     X(TOO_LARGE,     -4, "too_large",      "too large") \
     X(DB_FULL,       -5, "db_full",        "database is full") \
     X(INTERNAL,      -6, "internal",       "internal error") \
-    X(BUSY,          -7, "busy",           "too many connections") \
+    X(BUSY,          -7, "busy",           "the server is busy") \
     X(GONE,          -8, "gone",           "changes no longer in the change log") \
     X(TIMEOUT,       -9, "timeout",        "the connection timed out") \
     X(UNAUTHENTICATED,-10, "unauthenticated", "call auth with a valid token first") \
