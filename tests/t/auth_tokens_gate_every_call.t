@@ -104,7 +104,8 @@ for my $call ([ping => undef], [stats => undef], [get => { id => 'ev1' }], [rang
 ($e, $r) = $ro->call('get', { id => 'ev1' });
 is($r->{event}{title}, 'written with rw', 'ro: get returns the event');
 for my $call ([put => { event => { title => 'x', start => '2024' } }], [put_many => { events => [{ title => 'x', start => '2024' }] }],
-              [put_many => { events => [] }], [delete => { id => 'ev1' }]) {
+              [put_many => { events => [] }], [delete => { id => 'ev1' }],
+              [backup => { path => daemon()->dir . '/ro-backup' }]) {
     ($e) = $ro->call(@$call);
     is(code($e), 'forbidden', "ro: $call->[0] is forbidden") or diag(to_json($e));
 }
@@ -113,6 +114,7 @@ like($e->[1], qr/read-only/, 'the message says the token is read-only');
 is(code($e), 'forbidden', 'ro: a put with bad parameters is forbidden too');
 ($e, $r) = $ro->call('get', { id => 'ev1' });
 ok(!$e && $r->{event}, 'ev1 is still there');
+ok(!-e daemon()->dir . '/ro-backup', 'and the forbidden backup made no directory');
 
 # Subscriptions are reads.
 my @notes;
