@@ -145,7 +145,10 @@ my $read_all = sub {
     }
     return !grep { !defined $_->{overflow} } values %{ $st->{by_sub} };
 };
-wait_until(sub { my $done = grep { $read_all->($_) } @stalled; $done == @stalled }, 5);
+# Generous: each stalled connection has megabytes of notifications waiting in
+# its socket buffers ahead of the overflows, and the decoder is pure Perl
+# (5 s was too short on a loaded 2-core machine); done as soon as all are in.
+wait_until(sub { my $done = grep { $read_all->($_) } @stalled; $done == @stalled }, 60);
 sleep 0.2;
 $read_all->($_) for @stalled;
 my (@overflow_at, $bad_prefix, $no_overflow, $wrong_seq);
