@@ -1,6 +1,7 @@
 /* store_write.c: the writes of store.h: puts, deletes and retention, each
  * keeping the events, ids, time index, postings and change log consistent in
  * one transaction. Runs on the writer thread only. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -478,6 +479,16 @@ void store_write_index_times(store_writer *w, uint64_t *read_us, uint64_t *sort_
 
 void store_write_index_release(store_t *s)
 {
+    if (!s->writer.ibatch)
+        return;
     store_index_batch_free(s->writer.ibatch);
     s->writer.ibatch = NULL;
+    /* A batch's arrays (tens of MiB) grow by realloc in the writer thread's
+     * malloc arena, where glibc keeps what is freed for reuse: give it back
+     * (16 MiB of 209 after loading 100k events). Once per catch-up, not per
+     * commit. Most of the rest is LMDB's own: it keeps the buffers of a
+     * write transaction's dirty pages for the next one, up to its limit of
+     * about 128k dirty pages (512 MiB), which index commits reach on a
+     * large database. */
+    malloc_trim(0);
 }
