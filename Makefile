@@ -10,6 +10,8 @@
 #   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite, LMDB
 #   make bench BENCH=scale               annals alone at N=100000 and 1000000 (BENCH_LONG=1: and 10M)
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
+#   make fuzz FUZZ_TIME=60       run each libFuzzer target (tests/fuzz) FUZZ_TIME seconds, growing its corpus
+#   make fuzz FUZZ=edtf          only the targets named
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -17,6 +19,7 @@
 # root or have password-less sudo; otherwise the exact command is printed.
 # Redis, PostgreSQL and SQLite are installed the same way, but only by
 # `make bench` with peers in BENCH: make, make run and make test never need them.
+# clang and its libFuzzer runtime likewise, only by `make fuzz`.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -26,7 +29,14 @@ DOCDIR  ?= $(PREFIX)/share/doc/annals
 SANITIZE ?=
 OPT     ?= -O2 -g
 
-ifeq ($(SANITIZE),)
+# make fuzz builds everything with clang in a directory of its own, with
+# coverage instrumentation for libFuzzer and ASan/UBSan; only the fuzz
+# targets are linked with libFuzzer's main.
+ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
+CC := clang
+BUILD := build/libfuzzer
+SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),)
 BUILD := build
 SAN :=
 else
@@ -123,6 +133,57 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libc
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
 
 unit: $(UNIT_BIN)
+
+# Fuzz targets (tests/fuzz, whose README.md says what each checks). Each is
+# built twice: build/fuzz/replay_NAME with replay_main.c, a plain program
+# that make test runs over the corpus tests/fuzz/corpus/NAME (under ASan and
+# UBSan with SANITIZE=address,undefined); and, by make fuzz only,
+# build/libfuzzer/fuzz/fuzz_NAME, the libFuzzer binary.
+FUZZ_TARGETS := frame edtf event json
+FUZZ ?= $(FUZZ_TARGETS)
+FUZZ_TIME ?= 60
+FUZZ_FLAGS ?=
+FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o) $(BUILD)/obj/tests/fuzz/replay_main.o
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
+
+ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
+include $(BUILD)/config-fuzz.mk
+endif
+$(BUILD)/config-fuzz.mk: Makefile
+	@mkdir -p $(@D)
+	@$(call deb_install,clang libclang-rt-dev,$(PKG_DAEMON) $(PKG_CLIENT),fuzzing tools)
+	@command -v $(CC) >/dev/null || { echo "annals: make fuzz needs $(CC)" >&2; exit 1; }
+	@echo "# clang and libFuzzer checked" > $@
+
+# make fuzz: each target of FUZZ for FUZZ_TIME seconds, starting from its
+# corpus. New inputs go to a scratch directory, then -merge=1 copies into
+# the corpus only those that add coverage (the corpus's own files stay, so
+# seeds and crash regressions are kept). A crash leaves its input as
+# build/libfuzzer/fuzz/crash-NAME-* and fails the run; the other targets
+# still run.
+.PHONY: fuzz
+fuzz: $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
+	@rc=0; \
+	for t in $(FUZZ); do \
+	  corpus=tests/fuzz/corpus/$$t; new=$(BUILD)/fuzz/new-$$t; \
+	  mkdir -p $$corpus; rm -rf $$new; mkdir -p $$new; \
+	  echo "make fuzz: $$t for $(FUZZ_TIME) s on $$corpus" >&2; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/crash-$$t- $(FUZZ_FLAGS) \
+	    $$new $$corpus || rc=1; \
+	  $(BUILD)/fuzz/fuzz_$$t -merge=1 $$corpus $$new 2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' >&2; \
+	  rm -rf $$new; \
+	done; \
+	exit $$rc
 
 # The load generator (tests/bench; its README.md says what it measures). It
 # needs msgpack and threads only, not jansson. The side-by-side benchmark
@@ -232,7 +293,7 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/ben
 
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.
-test: all unit $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
+test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
 
 # make crashtest: the crash-safety test alone, at length. Writers put,
