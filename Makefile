@@ -145,7 +145,8 @@ FUZZ_TIME ?= 60
 FUZZ_FLAGS ?=
 FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
-.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o) $(BUILD)/obj/tests/fuzz/replay_main.o
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o) $(BUILD)/obj/tests/fuzz/replay_main.o \
+            $(BUILD)/obj/tests/fuzz/fuzz_common.o
 
 $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(FUZZ_LIBS)
 	@mkdir -p $(@D)
