@@ -4,6 +4,8 @@
 #   make run            build, start annalsd on config/annalsd.conf, load the seed timeline
 #   make test           build and run every test (unit binaries and integration scripts via prove)
 #   make test SANITIZE=address,undefined
+#   make test VALGRIND=1  the integration tests with every annalsd under valgrind's memcheck
+#                         (VALGRIND=all: the annals client too); any error or leak fails
 #   make crashtest CYCLES=50     kill annalsd under writes CYCLES times; nothing acknowledged may be lost
 #   make bench          build and run the benchmarks (tests/bench): feed, query, peers, then scale
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
@@ -294,8 +296,30 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/ben
 
 # prove runs the TAP unit binaries first, then the integration scripts, each
 # of which starts its own annalsd on a private data dir and socket.
+#
+# VALGRIND=1 runs the integration scripts only, each annalsd under memcheck
+# (tests/lib/Annals/Test.pm reads the command from ANNALS_VALGRIND, scales its
+# waits by 20 and fails a test whose valgrind log shows an error or a
+# definitely or indirectly lost block); valgrind is installed when missing.
+# It takes a long while; CI runs the sanitizers instead.
+VALGRIND ?=
+VALGRIND_CMD := valgrind --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --track-fds=no \
+  --suppressions=$(CURDIR)/tests/valgrind.supp
+ifeq ($(VALGRIND),)
+TEST_ENV :=
+TEST_UNITS = $(UNIT_BIN)
+else
+TEST_ENV := ANNALS_VALGRIND="$(VALGRIND_CMD)" $(if $(filter all,$(VALGRIND)),ANNALS_VALGRIND_CLIENT=1)
+TEST_UNITS :=
+endif
+TEST_FILES ?= tests/t/*.t
+
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
-	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) prove -I tests/lib $(PROVE_FLAGS) $(UNIT_BIN) tests/t/*.t
+ifneq ($(VALGRIND),)
+	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
+endif
+	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) $(TEST_ENV) prove -I tests/lib $(PROVE_FLAGS) $(TEST_UNITS) $(TEST_FILES)
 
 # make crashtest: the crash-safety test alone, at length. Writers put,
 # put_many and delete while annalsd is killed with SIGKILL at random moments

@@ -226,10 +226,10 @@ static int cmd_query_search_run(cli_ctx *ctx, const opts_result *o)
         return cli_usage_error(ctx, "TEXT must not be empty");
     params = json_object();
     rc = filter_opts_params(ctx, o, 1, params);
-    if (rc == 0) {
-        json_object_set_new(params, "q", json_string(text));
+    if (rc == 0)
+        rc = filter_opts_set(ctx, params, "q", "TEXT", text);
+    if (rc == 0)
         rc = cmd_range_list(ctx, o, params);
-    }
     json_decref(params);
     return rc;
 }

@@ -1,13 +1,25 @@
 /* filter_opts.c: the filter options shared by the selecting commands
  * (filter_opts.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "client/filter_opts.h"
+#include "proto/utf8.h"
 
 /* The options that may be repeated, in the order their params are added. */
 static const char *const filter_opts_lists[] = {
     "kind", "country", "tag", "participant", "place", "parent", NULL
 };
+
+int filter_opts_set(const cli_ctx *ctx, json_t *params, const char *key, const char *what,
+                    const char *value)
+{
+    json_t *s = json_string(value);
+    if (!s)
+        return cli_usage_error(ctx, "%s is not valid UTF-8", what);
+    json_object_set_new(params, key, s);
+    return 0;
+}
 
 /* A list filter: a string when given once, an array when repeated. Values
  * are never split at commas: a participant's or a place's name may hold one. */
@@ -15,12 +27,18 @@ static int filter_opts_list(const cli_ctx *ctx, const opts_result *o, const char
                             json_t *params)
 {
     size_t n = opts_count(o, name);
-    for (size_t i = 0; i < n; i++)
-        if (!*opts_nth(o, name, i))
+    char what[32];
+    snprintf(what, sizeof what, "--%s", name);
+    for (size_t i = 0; i < n; i++) {
+        const char *v = opts_nth(o, name, i);
+        if (!*v)
             return cli_usage_error(ctx, "--%s needs a value, not an empty string", name);
-    if (n == 1) {
-        json_object_set_new(params, name, json_string(opts_value(o, name)));
-    } else if (n > 1) {
+        if (!utf8_valid(v, strlen(v), NULL))
+            return cli_usage_error(ctx, "--%s is not valid UTF-8", name);
+    }
+    if (n == 1)
+        return filter_opts_set(ctx, params, name, what, opts_value(o, name));
+    if (n > 1) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(a, json_string(opts_nth(o, name, i)));
@@ -36,10 +54,11 @@ int filter_opts_params(const cli_ctx *ctx, const opts_result *o, size_t first,
     const char *q = opts_value(o, "q");
     int rc;
 
-    if (o->nargs > first)
-        json_object_set_new(params, "from", json_string(o->args[first]));
-    if (o->nargs > first + 1)
-        json_object_set_new(params, "to", json_string(o->args[first + 1]));
+    if (o->nargs > first && (rc = filter_opts_set(ctx, params, "from", "FROM", o->args[first])) != 0)
+        return rc;
+    if (o->nargs > first + 1 &&
+        (rc = filter_opts_set(ctx, params, "to", "TO", o->args[first + 1])) != 0)
+        return rc;
     if (mode) {
         if (strcmp(mode, "overlap") != 0 && strcmp(mode, "within") != 0)
             return cli_usage_error(ctx, "--mode must be overlap or within, not '%s'", mode);
@@ -56,7 +75,7 @@ int filter_opts_params(const cli_ctx *ctx, const opts_result *o, size_t first,
             return cli_usage_error(ctx, "--q may be given once (put every word in it)");
         if (!*q)
             return cli_usage_error(ctx, "--q needs a value, not an empty string");
-        json_object_set_new(params, "q", json_string(q));
+        return filter_opts_set(ctx, params, "q", "--q", q);
     }
     return 0;
 }

@@ -41,10 +41,16 @@
  * range-like call: from and to from the positional arguments first and
  * first + 1 (when given), and --mode and every filter option o holds (a
  * string when given once, an array when repeated; --q a string). Returns 0,
- * or CLI_USAGE after reporting a bad --mode, an empty value or a repeated
- * --q. Dates and filter values otherwise go to the server as given: it is the
+ * or CLI_USAGE after reporting a bad --mode, an empty value, a repeated
+ * --q or a value that is not UTF-8. Dates and filter values otherwise go to the server as given: it is the
  * one that knows EDTF and the text normaliser. params stays the caller's. */
 int filter_opts_params(const cli_ctx *ctx, const opts_result *o, size_t first,
                        json_t *params);
+
+/* filter_opts_set: params[key] = value as a JSON string. Returns 0, or
+ * CLI_USAGE after reporting (as WHAT) a value that is not valid UTF-8, which
+ * jansson would refuse and the filter would silently be dropped. */
+int filter_opts_set(const cli_ctx *ctx, json_t *params, const char *key, const char *what,
+                    const char *value);
 
 #endif

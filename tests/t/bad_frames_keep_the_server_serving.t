@@ -178,15 +178,26 @@ my @bad_utf8 = (
     ['a truncated sequence in a participant', { title => 't', start => '2024', participants => [{ name => Annals::MsgPack::str_bytes("ab\xe2\x82") }] }],
     ['a code point above U+10FFFF in extra', { title => 't', start => '2024', extra => { k => Annals::MsgPack::str_bytes("\xf4\x90\x80\x80") } }],
     ['invalid UTF-8 in a key of extra', { title => 't', start => '2024',
-                                          extra => Annals::MsgPack::map_ordered([Annals::MsgPack::str_bytes("\xff"), 1]) }],
+                                          extra => Annals::MsgPack::map_ordered([Annals::MsgPack::str_bytes("\xff"), 1]) }],    ['an id of bytes c3 28', { title => 't', start => '2024', id => Annals::MsgPack::str_bytes("ok\xc3\x28") }],
+    ['invalid UTF-8 in place.name', { title => 't', start => '2024', place => { name => Annals::MsgPack::str_bytes("Rab\xe1t") } }],
+    ['invalid UTF-8 in lang', { title => 't', start => '2024', lang => Annals::MsgPack::str_bytes("a\x80") }],
+    ['invalid UTF-8 in an alias', { title => 't', start => '2024',
+                                    participants => [{ name => 'A', aliases => [Annals::MsgPack::str_bytes("\xf8\x88\x80\x80\x80")] }] }],
+    ['invalid UTF-8 in a source publisher', { title => 't', start => '2024',
+                                              sources => [{ url => 'https://e.org', publisher => Annals::MsgPack::str_bytes("\xe0\x80\x80") }] }],
 );
 for my $b (@bad_utf8) {
     my ($label, $ev) = @$b;
     my $msgid = ++$id;
-    recoverable("put with $label", req($msgid, 'put', [{ event => { %$ev, id => "utf8-$msgid" } }]),
+    recoverable("put with $label", req($msgid, 'put', [{ event => { id => "utf8-$msgid", %$ev } }]),
                 sub { expect_response_error($_[0], $msgid, 'bad_request', "put with $label") });
     my ($e, $r) = rpc('get', { id => "utf8-$msgid" });
     is(ref $e ? $e->[0] : undef, 'not_found', "put with $label: nothing was stored");
+}
+for my $f (qw(participant place tag q)) {
+    my $msgid = ++$id;
+    recoverable("range with a $f filter of invalid UTF-8", req($msgid, 'range', [{ $f => Annals::MsgPack::str_bytes("ab\xff") }]),
+                sub { expect_response_error($_[0], $msgid, 'bad_request', "range with a $f filter of invalid UTF-8") });
 }
 {
     my $msgid = ++$id;

@@ -20,6 +20,9 @@ use File::Temp ();
 use Test::More;
 use Annals::Test;
 
+# The benchmark starts its own annalsd, outside valgrind, and measures speed.
+valgrind_skip("a benchmark starts its own annalsd and measures speed");
+
 my $bench = build_dir() . '/bench/bench_peers';
 plan skip_all => "$bench is not built (make bench BENCH=peers builds it)" unless -x $bench;
 plan skip_all => 'redis-server or PostgreSQL 15 is not installed'

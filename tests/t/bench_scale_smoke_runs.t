@@ -18,6 +18,9 @@ use File::Temp ();
 use Test::More;
 use Annals::Test;
 
+# The benchmark starts its own annalsd, outside valgrind, and measures speed.
+valgrind_skip("a benchmark starts its own annalsd and measures speed");
+
 my $bench = build_dir() . '/bench/bench_peers';
 plan skip_all => "$bench is not built (make bench BENCH=scale builds it)" unless -x $bench;
 

@@ -16,6 +16,9 @@ use IO::Socket::UNIX ();
 use Socket ();
 use Test::More;
 use Annals::Test;
+
+# The benchmark starts its own annalsd, outside valgrind, and measures speed.
+valgrind_skip("a benchmark starts its own annalsd and measures speed");
 use Annals::MsgPack;
 
 my $bench = build_dir() . '/bench/bench';

@@ -199,6 +199,12 @@ my @usage = (
     [['range', '--place', ''], qr/--place needs a value/, 'range --place ""'],
     [['watch', '--parent', ''], qr/--parent needs a value/, 'watch --parent ""'],
     [['hist', '2024', '2024', '--by', 'month', '--kind', ''], qr/--kind needs a value/, 'hist --kind ""'],
+    [['range', '--participant', "ab\xff"], qr/--participant is not valid UTF-8/, 'range --participant of invalid UTF-8'],
+    [['count', '--tag', 'a', '--tag', "\xc3\x28"], qr/--tag is not valid UTF-8/, 'count with a second --tag of invalid UTF-8'],
+    [['range', "20\xff"], qr/FROM is not valid UTF-8/, 'range with a FROM of invalid UTF-8'],
+    [['count', '2024', "\xe2\x82"], qr/TO is not valid UTF-8/, 'count with a TO of invalid UTF-8'],
+    [['search', "ma\xffroc"], qr/TEXT is not valid UTF-8/, 'search with a TEXT of invalid UTF-8'],
+    [['range', '--q', "\xc0\xaf"], qr/--q is not valid UTF-8/, 'range --q of invalid UTF-8'],
 );
 my $seq = (client('hello')->json // {})->{seq};
 my $requests = sub { (client('stats')->json // {})->{server}{requests} };

@@ -40,7 +40,7 @@ sub mem {
 sub mib { sprintf '%.1f MiB', $_[0] / $MiB }
 # The bound: far below what unread notifications would take (GiB), with room
 # for the sanitizers' own allocation overhead.
-my $LIMIT = (build_dir() =~ /sanitize/ ? 96 : 48) * $MiB;
+my $LIMIT = heap_limit(48 * $MiB);
 
 my $SUMMARY = 32000;
 my $body = 's' x $SUMMARY;

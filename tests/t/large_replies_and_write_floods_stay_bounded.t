@@ -95,7 +95,7 @@ while (@answers < $BATCHES) {
 }
 is(scalar(grep { !defined $_->[2] } @answers), $BATCHES, 'then every one of its writes was acknowledged') or diag(to_json([map { $_->[2] } @answers]));
 my $growth = $peak - $base;
-my $limit = (build_dir() =~ /sanitize/ ? 256 : 128) * $MiB;
+my $limit = heap_limit(128 * $MiB);
 ok($growth < $limit, 'meanwhile the heap grew by ' . mib($growth) . ' (under ' . mib($limit) . ') for '
    . mib($BATCHES * $PER * length $chunk) . ' of pipelined writes');
 cmp_ok($served, '>', 0, "another client was served meanwhile ($served pings)");

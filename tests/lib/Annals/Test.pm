@@ -12,6 +12,14 @@
 #                                      # ->call($m, $p), ->call_amid($m, $p, \@notes), ->read_available
 #   is(stop_daemon(), 0, 'clean exit'); restart(); kill_daemon();
 #
+# Under `make test VALGRIND=1` the Makefile sets ANNALS_VALGRIND to the
+# valgrind command line (memcheck, our suppressions): every annalsd is then
+# started under it with its log in its directory (VALGRIND=all: the annals
+# client too), every wait scales by 20, and each valgrind log is checked when
+# its program exits: an error or a definitely or indirectly lost block is a
+# failed test, with the log's excerpt. valgrind_skip($why) skips a test that
+# cannot run there (a benchmark, a timing bound).
+#
 # Set ANNALS_KEEP=1 to keep the daemons' directories (data, socket, annalsd.log)
 # for a look after the run; ANNALS_TEST_TIMEOUT overrides the 60 s watchdog.
 #
@@ -43,7 +51,7 @@ use Annals::MsgPack;
 our @EXPORT = qw(
     start_daemon stop_daemon kill_daemon restart daemon
     client spawn_client rpc raw_connect run_cmd
-    annalsd_bin annals_bin build_dir top_dir slow_factor
+    annalsd_bin annals_bin build_dir top_dir slow_factor valgrind_skip heap_limit
     to_json from_json json_lines write_file read_file wait_until
 );
 
@@ -52,8 +60,87 @@ $SIG{PIPE} = 'IGNORE';
 our $TOP = $ENV{ANNALS_TOP} // abs_path(dirname(__FILE__) . '/../../..');
 our $BUILD = $ENV{ANNALS_BUILD} // "$TOP/build";
 
-# Sanitized binaries run several times slower; every wait scales with this.
-sub slow_factor { ($BUILD =~ /sanitize/ || ($ENV{ASAN_OPTIONS} // '') ne '') ? 4 : 1 }
+# Sanitized binaries run several times slower, and under valgrind 20 to 50
+# times; every wait scales with this.
+sub slow_factor {
+    return 20 if valgrind();
+    return ($BUILD =~ /sanitize/ || ($ENV{ASAN_OPTIONS} // '') ne '') ? 4 : 1;
+}
+
+# heap_limit($bytes): a bound on a daemon's heap growth (RssAnon) as the
+# test states it for the plain build; twice that under a sanitizer, and
+# under valgrind twice that plus 32 MiB, since memcheck keeps shadow memory
+# beside every block and holds 20 MiB of freed blocks back from reuse
+# (--freelist-vol). Still far below the unbounded growth such tests catch.
+sub heap_limit {
+    my ($bytes) = @_;
+    return 2 * $bytes + 32 * 1024 * 1024 if valgrind();
+    return $BUILD =~ /sanitize/ ? 2 * $bytes : $bytes;
+}
+
+# ---- valgrind -------------------------------------------------------------------
+
+# valgrind: the valgrind command line (words) when the tests run under it.
+sub valgrind { my $v = $ENV{ANNALS_VALGRIND} // ''; return $v =~ /\S/ ? split(' ', $v) : () }
+sub valgrind_client { valgrind() && ($ENV{ANNALS_VALGRIND_CLIENT} // '') ne '' }
+
+# valgrind_skip($why): skip the whole test file under valgrind, saying why.
+sub valgrind_skip {
+    my ($why) = @_;
+    Test::More::plan(skip_all => "under valgrind: $why") if valgrind();
+}
+
+# _valgrind_wrap(\@argv, $logdir): the command line that runs @argv under
+# valgrind with its log in $logdir (one file per process), when @argv runs
+# annalsd (or, with VALGRIND=all, annals); else @argv as it is.
+sub _valgrind_wrap {
+    my ($argv, $logdir) = @_;
+    return @$argv unless valgrind();
+    my $prog = $argv->[0];
+    return @$argv unless $prog eq annalsd_bin() || ($prog eq annals_bin() && valgrind_client());
+    my $name = $prog eq annalsd_bin() ? 'annalsd' : 'annals';
+    return (valgrind(), "--log-file=$logdir/valgrind-$name-%p.log", @$argv);
+}
+
+my @VG_CHECKED;     # the valgrind logs already judged
+my $VG_FAILED = 0;
+
+# valgrind_check($logdir, $pid): judge the valgrind log of the process $pid
+# (which has exited) in $logdir: a failed test with the excerpt when it
+# reports an error or a definitely or indirectly lost block, a passed one
+# otherwise. Once the plan is set it only says so, and the file exits 99.
+sub valgrind_check {
+    my ($logdir, $pid) = @_;
+    return unless valgrind() && defined $pid;
+    my @logs = glob("$logdir/valgrind-*-$pid.log");
+    return unless @logs;
+    for my $log (@logs) {
+        next if grep { $_ eq $log } @VG_CHECKED;
+        push @VG_CHECKED, $log;
+        my $text = read_file($log) // '';
+        my @bad;
+        push @bad, "$1 errors" if $text =~ /ERROR SUMMARY: (\d+) errors/ && $1 > 0;
+        push @bad, "definitely lost $1 bytes" if $text =~ /definitely lost: ([\d,]+) bytes/ && $1 ne '0';
+        push @bad, "indirectly lost $1 bytes" if $text =~ /indirectly lost: ([\d,]+) bytes/ && $1 ne '0';
+        # A process killed with SIGKILL leaves a log without a summary: nothing to judge.
+        next unless $text =~ /ERROR SUMMARY/;
+        my ($name) = $log =~ /valgrind-(\w+)-\d+\.log$/;
+        my $what = "valgrind: $name (pid $pid) ends with no error and no leak";
+        my $tb = Test::More->builder;
+        if (@bad) {
+            $VG_FAILED = 1;
+            my $excerpt = substr($text, 0, 6000);
+            # Once a plan is set (done_testing, skip_all) a new test would break it.
+            if (defined $tb->has_plan) {
+                Test::More::diag("$what: NO (" . join(', ', @bad) . ")\n$excerpt");
+            } else {
+                Test::More::ok(0, $what) or Test::More::diag(join(', ', @bad) . "\n$excerpt");
+            }
+        } elsif (!defined $tb->has_plan) {
+            Test::More::pass($what);
+        }
+    }
+}
 
 sub build_dir   { $BUILD }
 sub top_dir     { $TOP }
@@ -112,6 +199,7 @@ sub _cleanup {
             kill 'KILL', $d->{pid};
             waitpid($d->{pid}, 0);
         }
+        valgrind_check($d->{dir}, $d->{pid});
         $d->{pid} = undef;
     }
 }
@@ -137,6 +225,7 @@ END {
             }
         }
         _cleanup();
+        $status = 99 if $VG_FAILED && !$status;
         $? = $status;
     }
 }
@@ -154,6 +243,7 @@ sub spawn_cmd {
               : defined $o{stdin} ? Encode::encode('UTF-8', $o{stdin}) : '';
     write_file($in, $stdin);
     my @argv = map { utf8::is_utf8($_) ? Encode::encode('UTF-8', $_) : $_ } @$argv;
+    my @run = _valgrind_wrap(\@argv, "$tmp");
     my $pid = fork // croak "fork: $!";
     if ($pid == 0) {
         delete @ENV{qw(ANNALS_SOCKET ANNALS_HOST ANNALS_PORT ANNALS_TOKEN)};
@@ -166,8 +256,8 @@ sub spawn_cmd {
         open STDOUT, '>', $out or POSIX::_exit(126);
         open STDERR, '>', $err or POSIX::_exit(126);
         chdir $o{dir} or POSIX::_exit(126) if $o{dir};
-        { no warnings q(exec); exec { $argv[0] } @argv; }
-        print STDERR "exec $argv[0]: $!\n";
+        { no warnings q(exec); exec { $run[0] } @run; }
+        print STDERR "exec $run[0]: $!\n";
         POSIX::_exit(127);
     }
     return bless { pid => $pid, tmp => $tmp, out => $out, err => $err, argv => \@argv,
@@ -255,7 +345,7 @@ sub command {
         Annals::Test::write_file($conf, $self->{config});
         push @cmd, '--config', $conf;
     }
-    return (@cmd, @{ $self->{args} });
+    return Annals::Test::_valgrind_wrap([@cmd, @{ $self->{args} }], $self->{dir});
 }
 
 sub start {
@@ -300,6 +390,7 @@ sub wait_ready {
         }
         if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
             $self->{exit} = _status($?);
+            Annals::Test::valgrind_check($self->{dir}, $self->{pid});
             $self->{pid} = undef;
             croak "annalsd exited ($self->{exit}) before it was ready:\n$log";
         }
@@ -324,6 +415,7 @@ sub wait_exit {
     while (time < $deadline) {
         if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
             $self->{exit} = _status($?);
+            Annals::Test::valgrind_check($self->{dir}, $self->{pid});
             $self->{pid} = undef;
             return $self->{exit};
         }
@@ -435,6 +527,7 @@ sub wait {
         $delay *= 2 if $delay < 0.02;
     }
     my $st = $?;
+    Annals::Test::valgrind_check("$self->{tmp}", $self->{pid}) unless $timed_out;
     return $self->{result} = bless {
         argv => $self->{argv},
         exit => WIFEXITED($st) ? WEXITSTATUS($st) : undef,
