@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "daemon/store_priv.h"
@@ -270,7 +271,21 @@ uint64_t store_map_room(store_t *s, uint64_t *map_size)
     }
     uint64_t used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
     *map_size = info.me_mapsize;
-    return info.me_mapsize > used ? info.me_mapsize - used : 0;
+    uint64_t room = info.me_mapsize > used ? info.me_mapsize - used : 0;
+    /* The disk may run out before the map does. */
+    struct statvfs fs;
+    if (statvfs(s->path, &fs) == 0) {
+        uint64_t disk = (uint64_t)fs.f_bavail * fs.f_frsize;
+        if (disk < room)
+            room = disk;
+    }
+    return room;
+}
+
+int store_disk_nearly_full(store_t *s)
+{
+    struct statvfs fs;
+    return statvfs(s->path, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20);
 }
 
 uint64_t store_index_lag(store_t *s)

@@ -209,8 +209,9 @@ uint64_t store_index_lag(store_t *s);
 void store_write_inline(store_writer *w);
 
 /* store_map_room: bytes of the map beyond the highest page in use (pages
- * freed below it are reusable too, so there is at least this much room),
- * and the map's size. Writer thread. */
+ * freed below it are reusable too, so there is at least this much room), or
+ * the space left on the disk if that is less; and the map's size. Writer
+ * thread. */
 uint64_t store_map_room(store_t *s, uint64_t *map_size);
 
 /* store_write_index: in the open transaction (outside any job), build the

@@ -57,6 +57,10 @@ struct store {
     struct store_writer writer;
 };
 
+/* store_disk_nearly_full: less than 1 MiB is left on the disk of the data
+ * directory (to tell a full disk behind LMDB's EIO for a short write). */
+int store_disk_nearly_full(store_t *s);
+
 /* store_mdb_error: an LMDB error as an annals code and message. */
 int store_mdb_error(int rc, const char *what, char *err, size_t errlen);
 

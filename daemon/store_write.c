@@ -1,6 +1,7 @@
 /* store_write.c: the writes of store.h: puts, deletes and retention, each
  * keeping the events, ids, time index, postings and change log consistent in
  * one transaction. Runs on the writer thread only. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -420,6 +421,9 @@ int store_write_commit(store_writer *w, char *err, size_t errlen)
     }
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
+    /* LMDB reports a short write as EIO, which is what a full disk gives. */
+    if (rc == EIO && store_disk_nearly_full(w->s))
+        rc = ENOSPC;
     if (rc)
         return store_mdb_error(rc, "commit", err, errlen);
     atomic_store(&w->s->next_doc, w->next_doc);

@@ -140,8 +140,8 @@ static int writer_commit_part(store_writer *sw, writer_job *from, writer_job *to
     return rc;
 }
 
-/* The map has less room left than the deferred index may need: a quarter of
- * the map, at most WRITER_INDEX_ROOM. */
+/* The map, or the disk, has less room left than the deferred index may
+ * need: a quarter of the map, at most WRITER_INDEX_ROOM. */
 #define WRITER_INDEX_ROOM (1024ULL << 20)
 
 static int writer_map_tight(writer_t *w)
@@ -193,7 +193,7 @@ static void writer_run_batch(writer_t *w, writer_job *batch)
     store_writer *sw;
     char err[512];
     uint64_t items = 0, written = 0, deletes = 0, failed = 0, commits = 0;
-    /* Near the end of the map, index everything before writing more, and
+    /* Near the end of the map or the disk, index everything before writing more, and
      * new events inside their own put: a write that does not fit then
      * fails with db_full while the index of everything stored is complete,
      * so reads keep working (index_stuck: an earlier attempt failed, most
