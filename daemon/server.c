@@ -218,6 +218,8 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
+    srv->limits = (frame_limits){ cfg->max_message_size, cfg->max_depth, cfg->max_array_length,
+                                  cfg->max_map_length, cfg->max_string_length };
     if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
         log_error("out of memory");
         abort();
@@ -236,11 +238,13 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->shutdown_timer.data = srv;
     uv_timer_init(loop, &srv->sweep_timer);
     srv->sweep_timer.data = srv;
-    if (cfg->request_timeout_ms || cfg->idle_timeout_ms) {
-        /* Check often enough that a timeout fires within a tenth of itself. */
-        uint64_t t = cfg->request_timeout_ms;
-        if (!t || (cfg->idle_timeout_ms && cfg->idle_timeout_ms < t))
-            t = cfg->idle_timeout_ms;
+    /* Check often enough that a timeout fires within a tenth of itself. */
+    uint64_t t = 0;
+    const uint64_t timeouts[] = { cfg->request_timeout_ms, cfg->idle_timeout_ms, cfg->output_timeout_ms };
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++)
+        if (timeouts[i] && (!t || timeouts[i] < t))
+            t = timeouts[i];
+    if (t) {
         t = t / 10 < 10 ? 10 : (t / 10 > 1000 ? 1000 : t / 10);
         uv_timer_start(&srv->sweep_timer, on_sweep, t, t);
     }
