@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -202,6 +203,32 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
+/* Each connection takes a descriptor, and the store, the listeners and the
+ * loop a few more: raise the soft limit of open files (up to the hard one)
+ * so that max_connections can be reached, as Redis does for maxclients, and
+ * say so when it cannot be. */
+#define SERVER_FDS_RESERVED 64
+
+static void server_raise_fd_limit(unsigned max_connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_connections + SERVER_FDS_RESERVED;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+    if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info("raised the open files limit from %llu to %llu for max_connections",
+                 (unsigned long long)old, (unsigned long long)rl.rlim_cur);
+    else
+        rl.rlim_cur = old;
+    if (rl.rlim_cur < want)
+        log_warn("the open files limit (%llu) is below max_connections + %d: past about %llu "
+                 "connections, accepting fails until some close",
+                 (unsigned long long)rl.rlim_cur, SERVER_FDS_RESERVED,
+                 (unsigned long long)(rl.rlim_cur > SERVER_FDS_RESERVED ? rl.rlim_cur - SERVER_FDS_RESERVED : 0));
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     server_t *srv = h->data;
@@ -249,6 +276,7 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
         uv_timer_start(&srv->sweep_timer, on_sweep, t, t);
     }
 
+    server_raise_fd_limit(cfg->max_connections);
     if (!cfg->listen[0] && !cfg->socket[0]) {
         log_error("neither listen nor socket is set: nothing to serve on");
         return -1;
