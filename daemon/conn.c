@@ -226,8 +226,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     conn_t *c = h->data;
     (void)suggested;
-    if (c->lingering)
-        c->in.len = 0;   /* discarded input reuses the buffer */
+    if (c->lingering) {
+        /* Discarded input reuses the buffer, after giving back what a
+         * refused message of up to max_message_size made it grow to. */
+        if (c->in.cap > CONN_READ_CHUNK)
+            buf_release(&c->in);
+        c->in.len = 0;
+    }
     buf_reserve(&c->in, CONN_READ_CHUNK);
     *b = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
 }
@@ -435,6 +440,11 @@ void conn_process(conn_t *c)
             c->in.cap = CONN_READ_CHUNK;
         }
     }
+    /* Nothing left to handle: give the read buffer back, so that an idle
+     * connection costs no CONN_READ_CHUNK (a thousand would hold 64 MiB);
+     * on_alloc takes a new one for the next read. */
+    if (c->in.len == 0 && c->in.cap > 0)
+        buf_release(&c->in);
     if (c->eof && !stalled && c->pending_jobs == 0 && !c->close_after_flush && !c->has_fatal) {
         feed_conn_closed(c);
         if (c->in.len > 0)
