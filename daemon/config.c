@@ -19,11 +19,15 @@ void config_defaults(config_t *cfg)
     cfg->max_message_size = 16ULL << 20;
     cfg->max_record_size = 1ULL << 20;
     cfg->max_depth = 32;
+    cfg->max_array_length = 100000;
+    cfg->max_map_length = 100000;
+    cfg->max_string_length = 1ULL << 20;
     cfg->max_connections = 1024;
     cfg->output_limit = 8ULL << 20;
     cfg->shutdown_timeout_ms = 10000;
     cfg->request_timeout_ms = 30000;
     cfg->idle_timeout_ms = 0;
+    cfg->output_timeout_ms = 60000;
     cfg->changes_max_entries = 0;
     cfg->changes_max_age_ms = 0;
     cfg->feed_heartbeat_ms = 10000;
@@ -183,6 +187,27 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
         cfg->max_depth = (unsigned)u;
         return 0;
     }
+    if (strcmp(key, "max_array_length") == 0 || strcmp(key, "max_map_length") == 0) {
+        /* At least 16: the request envelope and its params must fit. */
+        if (config_parse_uint(value, UINT32_MAX, &u, 10) < 0 || u < 16) {
+            snprintf(err, errlen, "%s: '%s' is not a count between 16 and %lu", key, value,
+                     (unsigned long)UINT32_MAX);
+            return -1;
+        }
+        if (strcmp(key, "max_array_length") == 0)
+            cfg->max_array_length = u;
+        else
+            cfg->max_map_length = u;
+        return 0;
+    }
+    if (strcmp(key, "max_string_length") == 0) {
+        if (config_parse_size(value, &size) < 0 || size < 1024 || size > (1ULL << 30)) {
+            snprintf(err, errlen, "max_string_length: '%s' is not a size between 1KiB and 1GiB", value);
+            return -1;
+        }
+        cfg->max_string_length = size;
+        return 0;
+    }
     if (strcmp(key, "max_connections") == 0) {
         if (config_parse_uint(value, 1000000, &u, 10) < 0 || u < 1) {
             snprintf(err, errlen, "max_connections: '%s' is not a number between 1 and 1000000", value);
@@ -191,7 +216,8 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
         cfg->max_connections = (unsigned)u;
         return 0;
     }
-    if (strcmp(key, "request_timeout") == 0 || strcmp(key, "idle_timeout") == 0) {
+    if (strcmp(key, "request_timeout") == 0 || strcmp(key, "idle_timeout") == 0 ||
+        strcmp(key, "output_timeout") == 0) {
         uint64_t ms;
         if (config_parse_duration(value, &ms) < 0) {
             snprintf(err, errlen, "%s: '%s' is not a duration (e.g. 30s, 5m; 0 turns it off)", key, value);
@@ -199,8 +225,10 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
         }
         if (key[0] == 'r')
             cfg->request_timeout_ms = ms;
-        else
+        else if (key[0] == 'i')
             cfg->idle_timeout_ms = ms;
+        else
+            cfg->output_timeout_ms = ms;
         return 0;
     }
     if (strcmp(key, "shutdown_timeout") == 0) {

@@ -20,11 +20,15 @@ typedef struct {
     uint64_t max_message_size;      /* bytes */
     uint64_t max_record_size;       /* bytes of one encoded event */
     unsigned max_depth;             /* msgpack nesting */
+    uint64_t max_array_length;      /* elements of one msgpack array */
+    uint64_t max_map_length;        /* key-value pairs of one msgpack map */
+    uint64_t max_string_length;     /* bytes of one msgpack str, bin or ext */
     unsigned max_connections;
     uint64_t output_limit;          /* queued reply bytes before reading pauses */
     uint64_t shutdown_timeout_ms;
     uint64_t request_timeout_ms;    /* a started message must be complete within this; 0 = off */
     uint64_t idle_timeout_ms;       /* close connections idle this long; 0 = never */
+    uint64_t output_timeout_ms;     /* close connections whose replies are not taken this long; 0 = never */
     uint64_t changes_max_entries;   /* change-log retention by count; 0 keeps all */
     uint64_t changes_max_age_ms;    /* change-log retention by age; 0 keeps all */
     uint64_t feed_heartbeat_ms;     /* heartbeat interval of quiet subscriptions */

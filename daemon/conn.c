@@ -9,7 +9,10 @@
  * backup) holds the connection: nothing after it is taken until it is answered.
  *
  * Backpressure: reading stops while replies of more than output_limit bytes
- * are unwritten, or while more than one maximal message waits unprocessed. */
+ * are unwritten, or while more than one maximal message waits unprocessed.
+ * A connection whose socket then takes none of its replies for
+ * output_timeout is closed, as Redis closes clients over their output
+ * buffer limit: it holds memory and a slot for a client that is not reading. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +128,7 @@ static void on_write(uv_write_t *req, int status)
     conn_write *w = (conn_write *)req;
     conn_t *c = w->c;
     c->out_inflight -= w->len;
-    c->last_active_ms = uv_now(c->srv->loop);
+    c->last_active_ms = c->out_progress_ms = uv_now(c->srv->loop);
     free(w->data);
     free(w);
     if (c->closing)
@@ -170,6 +173,11 @@ static int conn_queue_write(conn_t *c, size_t sent)
         free(w->data);
         free(w);
         return rc;
+    }
+    if (c->out_inflight == 0 || sent > 0) {
+        /* Replies begin to wait for the socket, or it just took some. */
+        c->out_progress_ms = uv_now(c->srv->loop);
+        c->out_queue_seen = 0;
     }
     c->out_inflight += w->len;
     return 0;
@@ -218,8 +226,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     conn_t *c = h->data;
     (void)suggested;
-    if (c->lingering)
-        c->in.len = 0;   /* discarded input reuses the buffer */
+    if (c->lingering) {
+        /* Discarded input reuses the buffer, after giving back what a
+         * refused message of up to max_message_size made it grow to. */
+        if (c->in.cap > CONN_READ_CHUNK)
+            buf_release(&c->in);
+        c->in.len = 0;
+    }
     buf_reserve(&c->in, CONN_READ_CHUNK);
     *b = uv_buf_init(c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
 }
@@ -314,6 +327,22 @@ static void conn_protocol_error(conn_t *c, int frame_rc, const char *p, size_t a
     buf_t out;
 
     switch (frame_rc) {
+    case FRAME_ARRAY_TOO_LONG:
+        code = ERROR_TOO_LARGE;
+        snprintf(msg, sizeof msg, "an array of %llu elements exceeds max_array_length (%llu); closing the connection",
+                 (unsigned long long)c->frame.bad_len, (unsigned long long)cfg->max_array_length);
+        break;
+    case FRAME_MAP_TOO_LONG:
+        code = ERROR_TOO_LARGE;
+        snprintf(msg, sizeof msg, "a map of %llu pairs exceeds max_map_length (%llu); closing the connection",
+                 (unsigned long long)c->frame.bad_len, (unsigned long long)cfg->max_map_length);
+        break;
+    case FRAME_STRING_TOO_LONG:
+        code = ERROR_TOO_LARGE;
+        snprintf(msg, sizeof msg, "a string of %llu bytes exceeds max_string_length (%llu bytes); "
+                 "closing the connection",
+                 (unsigned long long)c->frame.bad_len, (unsigned long long)cfg->max_string_length);
+        break;
     case FRAME_TOO_LARGE:
         code = ERROR_TOO_LARGE;
         snprintf(msg, sizeof msg, "message exceeds max_message_size (%llu bytes); closing the connection",
@@ -390,7 +419,7 @@ void conn_process(conn_t *c)
         }
         int hr = rpc_handle(c, &msg, c->pending_jobs > 0);
         msgpack_zone_clear(&srv->zone);
-        frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
+        frame_init(&c->frame, &srv->limits);
         if (hr == RPC_WAIT) {
             stalled = 1;         /* rescanned once the pending writes are answered */
             c->waiting = 1;
@@ -411,6 +440,11 @@ void conn_process(conn_t *c)
             c->in.cap = CONN_READ_CHUNK;
         }
     }
+    /* Nothing left to handle: give the read buffer back, so that an idle
+     * connection costs no CONN_READ_CHUNK (a thousand would hold 64 MiB);
+     * on_alloc takes a new one for the next read. */
+    if (c->in.len == 0 && c->in.cap > 0)
+        buf_release(&c->in);
     if (c->eof && !stalled && c->pending_jobs == 0 && !c->close_after_flush && !c->has_fatal) {
         feed_conn_closed(c);
         if (c->in.len > 0)
@@ -447,7 +481,26 @@ void conn_check_timeouts(conn_t *c, uint64_t now)
 {
     const config_t *cfg = c->srv->cfg;
     char msg[160];
-    if (c->closing || c->has_fatal || c->close_after_flush || c->lingering)
+    if (c->closing)
+        return;
+    /* Replies waiting for a socket that takes none of them: libuv's queue
+     * shrinks as the kernel takes bytes of a write still in progress, and a
+     * finished write counts too (on_write). This holds for a connection on
+     * its way out as well, whose last replies would otherwise wait forever. */
+    if (c->out_inflight > 0 && cfg->output_timeout_ms) {
+        size_t queued = uv_stream_get_write_queue_size(&c->h.stream);
+        if (queued < c->out_queue_seen)
+            c->out_progress_ms = now;
+        c->out_queue_seen = queued;
+        if (now - c->out_progress_ms >= cfg->output_timeout_ms) {
+            log_info("conn %llu (%s): %zu bytes of replies not taken for %llu ms (output_timeout); "
+                     "closing the connection", (unsigned long long)c->id, c->peer, c->out_inflight,
+                     (unsigned long long)(now - c->out_progress_ms));
+            conn_close(c);
+            return;
+        }
+    }
+    if (c->has_fatal || c->close_after_flush || c->lingering)
         return;
     /* A message begun and not finished: bytes wait in the buffer while the
      * connection is not held back by its own pending writes. */
@@ -527,7 +580,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
     } else {
         snprintf(c->peer, sizeof c->peer, "unix");
     }
-    frame_init(&c->frame, srv->cfg->max_message_size, srv->cfg->max_depth);
+    frame_init(&c->frame, &srv->limits);
     c->last_read_ms = c->last_active_ms = uv_now(srv->loop);
     log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, c->peer);
 

@@ -48,6 +48,9 @@ struct conn {
     uint64_t last_read_ms;      /* loop time of the last bytes received */
     int incomplete;             /* the buffered bytes end in an unfinished message */
     uint64_t last_active_ms;    /* loop time of the last request or reply */
+    uint64_t out_progress_ms;   /* loop time the socket last took reply bytes,
+                                   or replies began waiting for it */
+    size_t out_queue_seen;      /* libuv's write queue size at the last sweep */
     feed_sub *subs;             /* this connection's subscriptions */
     int feed_dirty;             /* feed output waiting for conn_flush */
     size_t feed_backlog;        /* bytes queued when it became dirty */
@@ -92,7 +95,9 @@ void conn_shutdown(conn_t *c);
 
 /* conn_check_timeouts: close c with a timeout error when it has held a
  * started message longer than request_timeout, or been idle (nothing
- * pending, no subscription) longer than idle_timeout. now is uv_now(). */
+ * pending, no subscription) longer than idle_timeout; close it at once when
+ * its socket has taken none of its waiting replies for output_timeout (a
+ * client that does not read: an error could not reach it). now is uv_now(). */
 void conn_check_timeouts(conn_t *c, uint64_t now);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -202,6 +203,32 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
+/* Each connection takes a descriptor, and the store, the listeners and the
+ * loop a few more: raise the soft limit of open files (up to the hard one)
+ * so that max_connections can be reached, as Redis does for maxclients, and
+ * say so when it cannot be. */
+#define SERVER_FDS_RESERVED 64
+
+static void server_raise_fd_limit(unsigned max_connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_connections + SERVER_FDS_RESERVED;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+    if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info("raised the open files limit from %llu to %llu for max_connections",
+                 (unsigned long long)old, (unsigned long long)rl.rlim_cur);
+    else
+        rl.rlim_cur = old;
+    if (rl.rlim_cur < want)
+        log_warn("the open files limit (%llu) is below max_connections + %d: past about %llu "
+                 "connections, accepting fails until some close",
+                 (unsigned long long)rl.rlim_cur, SERVER_FDS_RESERVED,
+                 (unsigned long long)(rl.rlim_cur > SERVER_FDS_RESERVED ? rl.rlim_cur - SERVER_FDS_RESERVED : 0));
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     server_t *srv = h->data;
@@ -218,6 +245,8 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
+    srv->limits = (frame_limits){ cfg->max_message_size, cfg->max_depth, cfg->max_array_length,
+                                  cfg->max_map_length, cfg->max_string_length };
     if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
         log_error("out of memory");
         abort();
@@ -236,15 +265,18 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->shutdown_timer.data = srv;
     uv_timer_init(loop, &srv->sweep_timer);
     srv->sweep_timer.data = srv;
-    if (cfg->request_timeout_ms || cfg->idle_timeout_ms) {
-        /* Check often enough that a timeout fires within a tenth of itself. */
-        uint64_t t = cfg->request_timeout_ms;
-        if (!t || (cfg->idle_timeout_ms && cfg->idle_timeout_ms < t))
-            t = cfg->idle_timeout_ms;
+    /* Check often enough that a timeout fires within a tenth of itself. */
+    uint64_t t = 0;
+    const uint64_t timeouts[] = { cfg->request_timeout_ms, cfg->idle_timeout_ms, cfg->output_timeout_ms };
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++)
+        if (timeouts[i] && (!t || timeouts[i] < t))
+            t = timeouts[i];
+    if (t) {
         t = t / 10 < 10 ? 10 : (t / 10 > 1000 ? 1000 : t / 10);
         uv_timer_start(&srv->sweep_timer, on_sweep, t, t);
     }
 
+    server_raise_fd_limit(cfg->max_connections);
     if (!cfg->listen[0] && !cfg->socket[0]) {
         log_error("neither listen nor socket is set: nothing to serve on");
         return -1;

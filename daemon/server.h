@@ -11,6 +11,7 @@
 #include "daemon/store.h"
 #include "daemon/tokens.h"
 #include "daemon/writer.h"
+#include "proto/frame.h"
 
 typedef struct conn conn_t;
 typedef struct feed_sub feed_sub;
@@ -18,6 +19,7 @@ typedef struct feed_sub feed_sub;
 typedef struct server {
     uv_loop_t *loop;
     const config_t *cfg;
+    frame_limits limits;          /* what one message may be, from cfg */
     const tokens_t *tokens;       /* the access tokens; none: no auth */
     store_t *store;
     writer_t *writer;
@@ -27,7 +29,7 @@ typedef struct server {
     char tcp_addr[128];           /* as bound, e.g. "127.0.0.1:7411" */
     uv_signal_t sigint, sigterm;
     uv_timer_t shutdown_timer;
-    uv_timer_t sweep_timer;       /* request and idle timeouts */
+    uv_timer_t sweep_timer;       /* request, idle and output timeouts */
     conn_t *conns;                /* intrusive list of open connections */
     unsigned nconns;
     int stopping;

@@ -56,6 +56,26 @@ int main(void)
     ok(load_text(&cfg, "just words\n", err, sizeof err) < 0 && strstr(err, ":1: expected 'key = value'"),
        "a line without '=' is refused: %s", err);
     ok(load_text(&cfg, "socket_mode = 0999\n", err, sizeof err) < 0, "a non-octal mode is refused");
+
+    /* The limits of abuse: defaults, and out-of-range values named by key. */
+    config_defaults(&cfg);
+    is_int(cfg.max_array_length, 100000, "the default array length limit is 100000");
+    is_int(cfg.max_map_length, 100000, "the default map length limit is 100000");
+    is_int(cfg.max_string_length, 1 << 20, "the default string length limit is 1 MiB");
+    is_int(cfg.output_timeout_ms, 60000, "the default output timeout is 60 s");
+    is_int(load_text(&cfg, "max_array_length = 16\nmax_map_length = 4294967295\n"
+                           "max_string_length = 2KiB\noutput_timeout = 500ms\n", err, sizeof err), 0,
+           "the length limits and output_timeout load");
+    ok(cfg.max_array_length == 16 && cfg.max_map_length == 4294967295ULL &&
+       cfg.max_string_length == 2048 && cfg.output_timeout_ms == 500, "... with their values");
+    ok(load_text(&cfg, "max_array_length = 15\n", err, sizeof err) < 0 && strstr(err, ":1: max_array_length"),
+       "an array length under 16 is refused, naming the key: %s", err);
+    ok(load_text(&cfg, "max_map_length = 4294967296\n", err, sizeof err) < 0 && strstr(err, "max_map_length"),
+       "a map length over 2^32-1 is refused, naming the key: %s", err);
+    ok(load_text(&cfg, "max_string_length = 100\n", err, sizeof err) < 0 && strstr(err, "max_string_length"),
+       "a string length under 1KiB is refused, naming the key: %s", err);
+    ok(load_text(&cfg, "output_timeout = soon\n", err, sizeof err) < 0 && strstr(err, "output_timeout"),
+       "an output_timeout that is not a duration is refused, naming the key: %s", err);
     config_defaults(&cfg);
     ok(config_load(&cfg, "/nonexistent/annalsd.conf", err, sizeof err) < 0 && strstr(err, "No such file"),
        "a missing file is reported: %s", err);
