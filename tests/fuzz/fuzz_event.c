@@ -17,6 +17,10 @@
 #define FUZZ_MAX_SIZE (1024 * 1024)
 #define FUZZ_MAX_RECORD (64 * 1024)
 
+/* The daemon's limits, as the framer takes them (length limits at the
+ * message size: only the size and depth bound these inputs). */
+static const frame_limits fuzz_limits = { FUZZ_MAX_SIZE, FRAME_DEPTH_MAX, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE };
+
 /* Validate the body of ev again, with ev's id, and compare. */
 static void fuzz_event_again(const event_t *ev)
 {
@@ -65,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     frame_state st;
     size_t mlen;
-    frame_init(&st, FUZZ_MAX_SIZE, FRAME_DEPTH_MAX);
+    frame_init(&st, &fuzz_limits);
     if (frame_scan(&st, (const char *)data, size, &mlen) != FRAME_COMPLETE)
         return 0;
 

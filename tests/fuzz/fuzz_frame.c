@@ -31,6 +31,10 @@
 #define FUZZ_MAX_DEPTH 32
 #define FUZZ_MAX_RECORD 4096
 
+/* The daemon's limits, as the framer takes them (length limits at the
+ * message size: only the size and depth bound these inputs). */
+static const frame_limits fuzz_limits = { FUZZ_MAX_SIZE, FUZZ_MAX_DEPTH, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE };
+
 static void fuzz_frame_event(const msgpack_object *ev)
 {
     event_t e;
@@ -118,9 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int fr;
 
         /* The same object framed at once and in pieces. */
-        frame_init(&whole, FUZZ_MAX_SIZE, FUZZ_MAX_DEPTH);
+        frame_init(&whole, &fuzz_limits);
         int wr = frame_scan(&whole, p, avail, &whole_len);
-        frame_init(&st, FUZZ_MAX_SIZE, FUZZ_MAX_DEPTH);
+        frame_init(&st, &fuzz_limits);
         do {
             size_t step = ncuts ? (cuts[cut++ % ncuts] ? cuts[(cut - 1) % ncuts] : 1) : avail;
             seen = seen + step > avail ? avail : seen + step;

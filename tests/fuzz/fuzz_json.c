@@ -20,6 +20,10 @@
 #define FUZZ_MAX_SIZE (16 * 1024 * 1024)
 #define FUZZ_MAX_RECORD (1024 * 1024)
 
+/* The daemon's limits, as the framer takes them (length limits at the
+ * message size: only the size and depth bound these inputs). */
+static const frame_limits fuzz_limits = { FUZZ_MAX_SIZE, FRAME_DEPTH_MAX, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE, FUZZ_MAX_SIZE };
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
@@ -47,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     frame_state st;
     size_t mlen;
-    frame_init(&st, FUZZ_MAX_SIZE, FRAME_DEPTH_MAX);
+    frame_init(&st, &fuzz_limits);
     int fr = frame_scan(&st, b.data, b.len, &mlen);
     fuzz_check(fr == FRAME_COMPLETE || fr == FRAME_TOO_DEEP);
     if (fr == FRAME_COMPLETE) {
