@@ -84,6 +84,17 @@ int store_mdb_error(int rc, const char *what, char *err, size_t errlen)
     return ERROR_INTERNAL;
 }
 
+/* The 8-byte counter key of meta into *out, which keeps its value when the
+ * key is absent (or not 8 bytes). Returns 0 or LMDB's error. */
+static int store_meta_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *out)
+{
+    MDB_val k = { strlen(key), (void *)key }, v;
+    int rc = mdb_get(txn, meta, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof *out)
+        memcpy(out, v.mv_data, sizeof *out);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int store_init_meta(store_t *s, char *err, size_t errlen)
 {
     MDB_txn *txn;
@@ -148,41 +159,19 @@ static int store_init_meta(store_t *s, char *err, size_t errlen)
             return -1;
         }
     }
-    MDB_val sk = { 3, "seq" };
-    rc = mdb_get(txn, s->meta, &sk, &v);
-    if (rc == 0 && v.mv_size == 8) {
-        uint64_t seq;
-        memcpy(&seq, v.mv_data, 8);
-        atomic_store(&s->seq, seq);
-    } else if (rc != MDB_NOTFOUND && rc) {
+    uint64_t seq = 0, trimmed = 0, next_doc = 1, indexed;
+    if ((rc = store_meta_u64(txn, s->meta, "seq", &seq)) ||
+        (rc = store_meta_u64(txn, s->meta, "trimmed", &trimmed)) ||
+        (rc = store_meta_u64(txn, s->meta, "next_doc", &next_doc)))
         goto fail;
-    }
-    MDB_val tk = { 7, "trimmed" };
-    rc = mdb_get(txn, s->meta, &tk, &v);
-    if (rc == 0 && v.mv_size == 8) {
-        uint64_t t;
-        memcpy(&t, v.mv_data, 8);
-        atomic_store(&s->trimmed, t);
-    } else if (rc != MDB_NOTFOUND && rc) {
-        goto fail;
-    }
-    MDB_val dk = { 8, "next_doc" };
-    rc = mdb_get(txn, s->meta, &dk, &v);
-    uint64_t next_doc = 1;
-    if (rc == 0 && v.mv_size == 8)
-        memcpy(&next_doc, v.mv_data, 8);
-    else if (rc != MDB_NOTFOUND && rc)
-        goto fail;
-    atomic_store(&s->next_doc, next_doc);
     /* A database written before the index was deferred has every doc
      * indexed: no "indexed" entry means all of them. */
-    MDB_val ik = { 7, "indexed" };
-    rc = mdb_get(txn, s->meta, &ik, &v);
-    uint64_t indexed = next_doc;
-    if (rc == 0 && v.mv_size == 8)
-        memcpy(&indexed, v.mv_data, 8);
-    else if (rc != MDB_NOTFOUND && rc)
+    indexed = next_doc;
+    if ((rc = store_meta_u64(txn, s->meta, "indexed", &indexed)))
         goto fail;
+    atomic_store(&s->seq, seq);
+    atomic_store(&s->trimmed, trimmed);
+    atomic_store(&s->next_doc, next_doc);
     atomic_store(&s->indexed_doc, indexed);
     /* Postings made by other rules than this build's would hide events. */
     MDB_val xk = { 5, "terms" };
