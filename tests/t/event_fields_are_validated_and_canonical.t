@@ -103,6 +103,9 @@ my @cases = (
     ['extra with binary', { base(extra => { b => Annals::MsgPack::bin("\x00\x01") }) }, 'bad_request', 'extra'],
     ['extra with a non-string key', { base(extra => Annals::MsgPack::map_ordered([1 => 'x'])) }, 'bad_request', 'extra'],
     ['extra 20 levels deep', { base(extra => do { my $v = 'leaf'; $v = { k => $v } for 1 .. 20; $v }) }, 'bad_request', 'extra'],
+    # extra is depth 0: 17 nested maps reach depth 16, the most allowed.
+    ['extra 17 maps deep (depth 16)', { base(extra => do { my $v = 'leaf'; $v = { k => $v } for 1 .. 17; $v }) }, 'ok'],
+    ['extra 18 maps deep (depth 17)', { base(extra => do { my $v = 'leaf'; $v = { k => $v } for 1 .. 18; $v }) }, 'bad_request', 'extra'],
     ['extra not a map', { base(extra => [1, 2]) }, 'bad_request', 'extra'],
     ['an unknown top-level field', { base(colour => 'red') }, 'bad_request', 'colour'],
 );
