@@ -374,10 +374,10 @@ void conn_process(conn_t *c)
     server_t *srv = c->srv;
     int stalled = 0;   /* complete requests remain unhandled for now */
     while (!c->closing && !c->has_fatal && !c->close_after_flush) {
-        const char *p = c->in.data + c->in_done;
         size_t avail = c->in.len - c->in_done, mlen = 0, off = 0;
         if (avail == 0)
-            break;
+            break;      /* before p: an empty buffer may have no memory (NULL + 0 is undefined) */
+        const char *p = c->in.data + c->in_done;
         if (conn_output_full(c)) {
             /* What the socket takes at once makes room; the rest is
              * resumed from on_write. */

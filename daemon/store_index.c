@@ -263,7 +263,10 @@ static void batch_sort_by_rank(store_index_batch *b, const void *in, void *out, 
 /* Sort the gathered entries: every database's in key order. */
 static void batch_sort(store_index_batch *b)
 {
-    qsort(b->time, b->ntime, sizeof *b->time, time_order);
+    /* A batch whose events were all deleted before being indexed has no
+     * time entries, and b->time may then be NULL, which qsort must not get. */
+    if (b->ntime > 0)
+        qsort(b->time, b->ntime, sizeof *b->time, time_order);
     batch_rank_terms(b);
     b->post_sorted = xrealloc(b->post_sorted, (b->npost ? b->npost : 1) * sizeof *b->post_sorted);
     batch_sort_by_rank(b, b->post, b->post_sorted, b->npost, sizeof *b->post);

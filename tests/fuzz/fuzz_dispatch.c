@@ -457,6 +457,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* No timer may decide an input's outcome: the runs stay repeatable. */
     fz.cfg.request_timeout_ms = fz.cfg.idle_timeout_ms = fz.cfg.output_timeout_ms = 0;
     fz.cfg.feed_heartbeat_ms = 3600 * 1000;
+    fz.cfg.index_idle_ms = 3600 * 1000;     /* indexing when a read asks for it */
     fz.cfg.log_level = LOG_ERROR;
     log_set_level(fz.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
