@@ -12,6 +12,7 @@
 #include "proto/error.h"
 #include "proto/textnorm.h"
 #include "proto/xalloc.h"
+#include "proto/utf8.h"
 
 /* ---- histogram ---- */
 
@@ -146,7 +147,7 @@ int aggregate_histogram(rpc_call *call)
             st.kind = i;
     if (st.kind < 0) {
         snprintf(call->err, sizeof call->err, "bucket: expected 'day', 'week', 'month' or 'year', got '%.*s'",
-                 len > 32 ? 32 : (int)len, s);
+                 (int)utf8_prefix(s, len, 32), s);
         rc = ERROR_BAD_REQUEST;
         goto done;
     }
@@ -364,7 +365,7 @@ int aggregate_top(rpc_call *call)
     if (!st.field) {
         snprintf(call->err, sizeof call->err,
                  "field: expected 'country', 'kind', 'tag', 'participant' or 'place', got '%.*s'",
-                 len > 32 ? 32 : (int)len, s);
+                 (int)utf8_prefix(s, len, 32), s);
         rc = ERROR_BAD_REQUEST;
         goto done;
     }

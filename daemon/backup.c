@@ -15,6 +15,7 @@
 #include "daemon/params.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
+#include "proto/utf8.h"
 
 typedef struct {
     uv_work_t req;
@@ -39,7 +40,7 @@ static int backup_sys_error(char *err, size_t errlen, int e, const char *what, c
     if (e == ENOSPC || e == EDQUOT)
         msg = "the disk holding the backup is full";
     /* A long path is cut short in the message rather than the reason. */
-    snprintf(err, errlen, "%s %.300s: %s", what, path, msg);
+    snprintf(err, errlen, "%s %.*s: %s", what, (int)utf8_prefix(path, strlen(path), 300), path, msg);
     return ERROR_INTERNAL;
 }
 
@@ -192,7 +193,7 @@ int backup_start(rpc_call *call)
     if (len == 0 || path[0] != '/') {
         snprintf(call->err, sizeof call->err, "path: '%.*s' is not an absolute path (the backup "
                  "directory is made on the server's machine, so its path must start with /)",
-                 len > 256 ? 256 : (int)len, path);
+                 (int)utf8_prefix(path, len, 256), path);
         return ERROR_BAD_REQUEST;
     }
     if (memchr(path, '\0', len)) {

@@ -8,6 +8,7 @@
 #include "daemon/params.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
+#include "proto/utf8.h"
 
 /* Parse a date parameter; *present tells whether it was given. */
 static int filter_date(rpc_call *call, const char *name, edtf_date *d, int *present)
@@ -81,7 +82,7 @@ static int filter_names_parse(rpc_call *call, filter_t *f, const char *name)
         }
         if (n == 0 && !(pl && pl->has_code)) {
             snprintf(call->err, sizeof call->err, "%s: '%.*s' holds no word", name,
-                     l.len[i] > 64 ? 64 : (int)l.len[i], l.s[i]);
+                     (int)utf8_prefix(l.s[i], l.len[i], 64), l.s[i]);
             return ERROR_BAD_REQUEST;
         }
     }
@@ -110,7 +111,7 @@ int filter_parse(rpc_call *call, filter_t *f)
         f->within = 1;
     else if (s && !(len == 7 && memcmp(s, "overlap", 7) == 0)) {
         snprintf(call->err, sizeof call->err, "mode: expected 'overlap' or 'within', got '%.*s'",
-                 len > 32 ? 32 : (int)len, s);
+                 (int)utf8_prefix(s, len, 32), s);
         return ERROR_BAD_REQUEST;
     }
     if ((rc = filter_list_parse(call, "kind", event_check_token, &f->kinds)) ||

@@ -11,6 +11,7 @@
 #include "daemon/tally.h"
 #include "proto/error.h"
 #include "proto/xalloc.h"
+#include "proto/utf8.h"
 
 typedef struct {
     filter_t f;
@@ -38,7 +39,7 @@ static int query_parse(rpc_call *call, query_t *q, int is_range)
         q->o.desc = 1;
     else if (s && !(len == 3 && memcmp(s, "asc", 3) == 0)) {
         snprintf(call->err, sizeof call->err, "order: expected 'asc' or 'desc', got '%.*s'",
-                 len > 32 ? 32 : (int)len, s);
+                 (int)utf8_prefix(s, len, 32), s);
         return ERROR_BAD_REQUEST;
     }
     if ((rc = params_str(call, "cursor", 0, &s, &len)))

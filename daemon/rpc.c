@@ -14,6 +14,7 @@
 #include "daemon/query.h"
 #include "daemon/rpc.h"
 #include "proto/error.h"
+#include "proto/utf8.h"
 
 typedef struct {
     const char *name;
@@ -59,7 +60,11 @@ static void rpc_pack_error_array(msgpack_packer *pk, int code, const char *messa
 {
     msgpack_pack_array(pk, detail ? 3 : 2);
     buf_pack_cstr(pk, error_wire_name(code));
-    buf_pack_cstr(pk, message && *message ? message : error_message(code));
+    /* A message its buffer cut short may end inside a character: the wire
+     * carries well-formed UTF-8 only. */
+    const char *m = message && *message ? message : error_message(code);
+    size_t len = strlen(m);
+    buf_pack_str(pk, m, utf8_prefix(m, len, len));
     if (detail) {
         msgpack_pack_map(pk, 1);
         buf_pack_cstr(pk, detail);
@@ -156,7 +161,7 @@ static int rpc_check_params(rpc_call *call, const rpc_method *m)
         }
         if (!known) {
             snprintf(call->err, sizeof call->err, "unknown parameter '%.*s' for %s",
-                     k->via.str.size > 64 ? 64 : (int)k->via.str.size, k->via.str.ptr, m->name);
+                     (int)utf8_prefix(k->via.str.ptr, k->via.str.size, 64), k->via.str.ptr, m->name);
             return ERROR_BAD_REQUEST;
         }
     }
@@ -213,7 +218,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         rc = ERROR_BAD_REQUEST;
     } else if (!(m = rpc_find(a[2].via.str.ptr, a[2].via.str.size))) {
         snprintf(call.err, sizeof call.err, "unknown method '%.*s'",
-                 a[2].via.str.size > 64 ? 64 : (int)a[2].via.str.size, a[2].via.str.ptr);
+                 (int)utf8_prefix(a[2].via.str.ptr, a[2].via.str.size, 64), a[2].via.str.ptr);
         rc = ERROR_UNKNOWN_METHOD;
     } else if (a[3].type != MSGPACK_OBJECT_ARRAY || a[3].via.array.size > 1 ||
                (a[3].via.array.size == 1 && a[3].via.array.ptr[0].type != MSGPACK_OBJECT_MAP)) {

@@ -295,3 +295,16 @@ size_t utf8_truncate(const char *s, size_t len, size_t max_cols)
     }
     return i;
 }
+
+size_t utf8_prefix(const char *s, size_t len, size_t max)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        int n = utf8_decode(s + i, len - i, &cp);
+        if (n < 0 || i + (size_t)n > max)
+            break;
+        i += (size_t)n;
+    }
+    return i;
+}

@@ -33,4 +33,10 @@ size_t utf8_width(const char *s, size_t len);
  * any zero-width marks that follow the last kept character. */
 size_t utf8_truncate(const char *s, size_t len, size_t max_cols);
 
+/* utf8_prefix: the byte length of the longest prefix of s[0..len) that
+ * holds at most max bytes, is well-formed UTF-8 and ends on a code point
+ * boundary (it stops before the first invalid byte): how much of a client's
+ * string an error message may quote without cutting a character in two. */
+size_t utf8_prefix(const char *s, size_t len, size_t max);
+
 #endif

@@ -17,7 +17,9 @@
  * code, and notifications [2, name, [...]] of the names PROTOCOL.md gives;
  * responses and error notifications are no more than the messages sent (plus
  * one for a message the framer refused), and the msgids of the responses
- * follow the order of the requests (replies are never reordered); once the
+ * follow the order of the requests (replies are never reordered); every
+ * string is well-formed UTF-8 (error messages quote a client's bytes only up
+ * to a character boundary); once the
  * connection is gone the server holds no connection, subscription or
  * backup.
  *
@@ -52,6 +54,7 @@
 #include "proto/buf.h"
 #include "proto/error.h"
 #include "proto/frame.h"
+#include "proto/utf8.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Inputs served before the store is made anew. */
@@ -173,6 +176,30 @@ static void fuzz_client_finish(fuzz_client *cl)
     close(cl->fd);
 }
 
+/* Every string in o is well-formed UTF-8: events are validated on the way
+ * in, and error messages quote a client's strings only up to a character
+ * boundary. */
+static void fuzz_check_utf8(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        fuzz_check(utf8_valid(o->via.str.ptr, o->via.str.size, NULL));
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            fuzz_check_utf8(&o->via.array.ptr[i]);
+        break;
+    case MSGPACK_OBJECT_MAP:
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            fuzz_check_utf8(&o->via.map.ptr[i].key);
+            fuzz_check_utf8(&o->via.map.ptr[i].val);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 static int fuzz_is_str(const msgpack_object *o, const char *s)
 {
     return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
@@ -254,6 +281,7 @@ static void fuzz_check_replies(const fuzz_client *cl, const uint8_t *stream, siz
             break;
         fuzz_check(ur == MSGPACK_UNPACK_SUCCESS);
         const msgpack_object *o = &u.data;
+        fuzz_check_utf8(o);
         fuzz_check(o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size >= 3);
         const msgpack_object *a = o->via.array.ptr;
         fuzz_check(a[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER);

@@ -384,6 +384,22 @@ static void test_truncate(void)
     }
 }
 
+static void test_prefix(void)
+{
+    /* 1020 ASCII bytes then U+1F600 (4 bytes: F0 9F 98 80): a cut at 1021,
+     * 1022 or 1023 bytes would fall inside it. */
+    char s[1024];
+    memset(s, 'a', 1020);
+    memcpy(s + 1020, "\xf0\x9f\x98\x80", 4);
+    ok(utf8_prefix(s, 1024, 1024) == 1024, "prefix: a string of exactly max bytes is kept whole");
+    ok(utf8_prefix(s, 1024, 1023) == 1020 && utf8_prefix(s, 1024, 1021) == 1020,
+       "prefix: a cut inside a 4-byte character goes back to its start");
+    ok(utf8_prefix(s, 1024, 2000) == 1024, "prefix: max beyond the string keeps it all");
+    ok(utf8_prefix("ab\xff" "cd", 5, 64) == 2, "prefix: stops before an invalid byte");
+    ok(utf8_prefix("\xe2\x82", 2, 64) == 0, "prefix: a truncated sequence is left out");
+    ok(utf8_prefix("x", 1, 0) == 0, "prefix: max 0 is empty");
+}
+
 int main(void)
 {
     test_valid();
@@ -393,5 +409,6 @@ int main(void)
     test_cp_width();
     test_width();
     test_truncate();
+    test_prefix();
     return done_testing();
 }
