@@ -251,8 +251,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     }
     if (nread > 0) {
+        /* A message's time runs from its first byte, not from the latest:
+         * sending a byte now and then must not keep a connection forever. */
+        if (c->in.len == c->in_done)
+            c->msg_started_ms = uv_now(c->srv->loop);
         c->in.len += (size_t)nread;
-        c->last_read_ms = c->last_active_ms = uv_now(c->srv->loop);
+        c->last_active_ms = uv_now(c->srv->loop);
         /* A request waits for this connection's writes: decoding it again
          * before they are answered would only repeat the work. */
         if (c->waiting && c->pending_jobs > 0) {
@@ -427,6 +431,7 @@ void conn_process(conn_t *c)
         }
         c->waiting = 0;
         c->in_done += mlen;
+        c->msg_started_ms = uv_now(srv->loop);    /* the next message's turn begins */
     }
     if (c->closing)
         return;
@@ -505,9 +510,9 @@ void conn_check_timeouts(conn_t *c, uint64_t now)
     /* A message begun and not finished: bytes wait in the buffer while the
      * connection is not held back by its own pending writes. */
     int partial = c->incomplete && c->in.len > c->in_done;
-    if (partial && cfg->request_timeout_ms && now - c->last_read_ms >= cfg->request_timeout_ms) {
-        snprintf(msg, sizeof msg, "an incomplete message waited %llu ms (request_timeout); closing the connection",
-                 (unsigned long long)(now - c->last_read_ms));
+    if (partial && cfg->request_timeout_ms && now - c->msg_started_ms >= cfg->request_timeout_ms) {
+        snprintf(msg, sizeof msg, "a message was still incomplete %llu ms after it began (request_timeout); "
+                 "closing the connection", (unsigned long long)(now - c->msg_started_ms));
     } else if (!partial && cfg->idle_timeout_ms && !c->subs && c->pending_jobs == 0 &&
                c->in.len == c->in_done && c->out.len == 0 && c->out_inflight == 0 &&
                now - c->last_active_ms >= cfg->idle_timeout_ms) {
@@ -581,7 +586,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
         snprintf(c->peer, sizeof c->peer, "unix");
     }
     frame_init(&c->frame, &srv->limits);
-    c->last_read_ms = c->last_active_ms = uv_now(srv->loop);
+    c->msg_started_ms = c->last_active_ms = uv_now(srv->loop);
     log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, c->peer);
 
     if (srv->nconns > srv->cfg->max_connections) {

@@ -45,7 +45,9 @@ struct conn {
     uv_shutdown_t shutdown_req;
     uv_timer_t linger_timer;    /* bounds the lingering */
     int handles_open;           /* the stream and the timer, until closed */
-    uint64_t last_read_ms;      /* loop time of the last bytes received */
+    uint64_t msg_started_ms;    /* loop time the unfinished message at the head of in
+                                   began: its first byte read, or the message before
+                                   it handled (request_timeout runs from here) */
     int incomplete;             /* the buffered bytes end in an unfinished message */
     uint64_t last_active_ms;    /* loop time of the last request or reply */
     uint64_t out_progress_ms;   /* loop time the socket last took reply bytes,
@@ -93,8 +95,9 @@ void conn_close(conn_t *c);
 /* conn_shutdown: stop reading; close once what is in flight is answered. */
 void conn_shutdown(conn_t *c);
 
-/* conn_check_timeouts: close c with a timeout error when it has held a
- * started message longer than request_timeout, or been idle (nothing
+/* conn_check_timeouts: close c with a timeout error when a message it began
+ * is still unfinished request_timeout after it began, however its bytes
+ * trickle in (a slowloris client), or when it has been idle (nothing
  * pending, no subscription) longer than idle_timeout; close it at once when
  * its socket has taken none of its waiting replies for output_timeout (a
  * client that does not read: an error could not reach it). now is uv_now(). */

@@ -1,8 +1,10 @@
 #!/usr/bin/perl
 # A client that sends half a message and waits is closed after
-# request_timeout with a timeout error; with idle_timeout set, a silent
-# connection with nothing pending is closed too; a client that keeps working,
-# or sends a message slowly but steadily, or holds a subscription, is not.
+# request_timeout with a timeout error, and so is one that trickles a message
+# a byte at a time (slowloris): the timeout runs from the message's first
+# byte, not from the latest. With idle_timeout set, a silent connection with
+# nothing pending is closed too; a client that keeps working, or sends a
+# message in pieces within request_timeout, or holds a subscription, is not.
 use strict;
 use warnings;
 use FindBin ();
@@ -26,13 +28,37 @@ ok($m && $m->[0] == 2 && $m->[1] eq 'error' && $m->[2][0][0] eq 'timeout',
 ok($took >= 0.25 * $s && $took < 2 * $s, sprintf('after about request_timeout (%.2f s)', $took));
 ok($half->is_closed(3), 'and the connection is closed');
 
-my $slow = raw_connect();
-for my $i (0 .. length($ping) - 1) {
-    $slow->send_bytes(substr $ping, $i, 1);
-    sleep 0.1 * $s;     # each byte well within request_timeout, the whole slower
+my $pieces = raw_connect();
+$pieces->send_bytes(substr $ping, 0, 2);
+sleep 0.05 * $s;
+$pieces->send_bytes(substr $ping, 2, 3);
+sleep 0.05 * $s;
+$pieces->send_bytes(substr $ping, 5);
+$m = $pieces->read_msg(5);
+ok($m && $m->[0] == 1 && $m->[3]{pong}, 'a message sent in pieces within request_timeout is answered');
+
+# Slowloris: a count whose q is long enough that trickling it a byte every
+# 0.05 s would take about 30 request_timeouts. Each byte comes well within
+# request_timeout of the one before, so only a timeout that runs from the
+# message's first byte ends it.
+my $other = raw_connect();
+my $loris = raw_connect();
+my $long = Annals::MsgPack::encode([0, 2, 'count', [{ q => 'slow ' x 36 }]]);
+my ($sent, $got) = (0, undef);
+while ($sent < length $long && !$got) {
+    last unless $loris->send_bytes(substr $long, $sent, 1);
+    $sent++;
+    ($got) = $loris->read_available(0.05 * $s);
+    # Meanwhile the server serves everyone else.
+    $other->call("ping") if $sent % 40 == 0;
 }
-$m = $slow->read_msg(5);
-ok($m && $m->[0] == 1 && $m->[3]{pong}, 'a message sent slowly but steadily is answered');
+ok($got && $got->[0] == 2 && $got->[1] eq 'error' && $got->[2][0][0] eq 'timeout'
+   && $got->[2][0][1] =~ /after it began \(request_timeout\)/,
+   'a message trickled a byte at a time gets the timeout error') or diag(to_json($got));
+ok($sent < length $long, "before it is complete ($sent of " . length($long) . ' bytes sent)');
+ok($loris->is_closed(3), 'and the connection is closed');
+my ($pe, $pr) = $other->call('ping');
+ok($pr && $pr->{pong}, 'another connection is still served');
 
 my $idle = raw_connect();
 my $sub = raw_connect();
