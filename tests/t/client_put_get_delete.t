@@ -186,6 +186,14 @@ $r = client('put', '[1, 2]');
 is($r->exit, 5, 'JSON that is not an object: exit 5');
 $r = client('put', { stdin => '' });
 is($r->exit, 5, 'empty stdin: exit 5');
+# Invalid UTF-8 inside the JSON (bytes, not characters): refused by the
+# client before anything is sent, with the column and the byte.
+$r = client('put', { stdin_raw => qq({"title": "caf\xff", "start": "2024"}) });
+is($r->exit, 5, 'invalid UTF-8 in the JSON on stdin: exit 5') or diag($r->describe);
+like($r->err, qr/stdin: column 14: unable to decode byte 0xff/, '... naming the column and the byte');
+$r = client('put', qq({"title": "caf\xe2\x82", "start": "2024"}));
+is($r->exit, 5, 'a UTF-8 sequence cut short in the event argument: exit 5') or diag($r->describe);
+like($r->err, qr/the event argument: column \d+: unable to decode byte 0xe2/, '... naming the argument and the byte');
 
 $r = client('count');
 is($r->exit, 0, 'count exits 0');

@@ -42,6 +42,11 @@ my @bad_configs = (
     ["map_size = lots\n", 1, qr/map_size/, 'a size that is not a size'],
     ["# deferred index\nindex_max_lag = 0\n", 2, qr/index_max_lag/, 'an index_max_lag of 0'],
     ["index_idle = soon\n", 1, qr/index_idle/, 'an index_idle that is not a duration'],
+    # Invalid UTF-8: keys and keyword values are compared byte for byte, so
+    # they are refused as any unknown word is; a comment may hold anything.
+    ["log_level = inf\xffo\n", 1, qr/log_level: .* is not one of/, 'a value holding invalid UTF-8'],
+    ["# caf\xff \xe2\x82\n\nma\xffp_size = 1GiB\n", 3, qr/unknown key/, 'a key holding invalid UTF-8'],
+    ["max_depth = 16\xc3\n", 1, qr/max_depth/, 'a number followed by a cut UTF-8 sequence'],
 );
 for my $c (@bad_configs) {
     my ($text, $line, $what, $label) = @$c;

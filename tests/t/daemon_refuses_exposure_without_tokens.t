@@ -3,8 +3,8 @@
 # other hosts can reach (0.0.0.0, ::) is refused, with the settings to add,
 # unless a token is configured; loopback addresses (127.0.0.0/8, ::1) need
 # none. A token file that group or others may read or change, or that is
-# missing, stops the start; so does a digest that is not one (without
-# echoing it). annalsd --hash-token prints the digest the config takes. The
+# missing, stops the start; so does a digest that is not one, or a token
+# outside printable ASCII such as invalid UTF-8 (without echoing either). annalsd --hash-token prints the digest the config takes. The
 # Unix socket is created with socket_mode: 0600 by default.
 use strict;
 use warnings;
@@ -91,6 +91,17 @@ refused('a missing token file', '--listen', '127.0.0.1:0', '--auth-token-file', 
     my $r = refused('a token file with a line that is not rw/ro', '--listen', '127.0.0.1:0', '--auth-token-file', $f);
     like($r->err, qr/\Q$f\E:2:/, '... naming the file and line');
     ok(index($r->err, $TOKEN) < 0, '... without the line\'s text');
+    # Invalid UTF-8 (a stray 0xff, a cut 3-byte sequence): refused as any
+    # byte outside printable ASCII is, without echoing the token.
+    for my $bad ("rw utf8-token-abcdef\xffghij\n", "ro \xe2\x82utf8-token-abcdefghij\n") {
+        write_file($f, $bad);
+        $r = refused('a token file holding invalid UTF-8', '--listen', '127.0.0.1:0', '--auth-token-file', $f);
+        like($r->err, qr/\Q$f\E:1: .*printable ASCII/, '... naming the line and what a token may hold');
+        ok(index($r->err, 'utf8-token') < 0, '... without the line\'s text');
+    }
+    $r = run_cmd([annalsd_bin(), '--hash-token'], timeout => 10, stdin_raw => "utf8-token-abcdef\xffghij\n");
+    is($r->exit, 1, '--hash-token refuses a token holding invalid UTF-8: exit 1') or diag($r->describe);
+    is($r->out, '', '... and prints no digest');
     write_file($f, "ro tooshort\n");
     $r = refused('a token file with a token under 16 characters', '--listen', '127.0.0.1:0', '--auth-token-file', $f);
     like($r->err, qr/16/, '... saying how long a token must be');

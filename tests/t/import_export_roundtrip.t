@@ -155,6 +155,15 @@ sub fresh_import {
               '--skip-invalid imports every other line');
 }
 {
+    # Bytes that are not UTF-8 inside a line's JSON: line 3 stops the import.
+    my @lines = map { to_json(make_event($_)) } 0 .. 5;
+    $lines[2] = qq({"id": "bad-utf8", "title": "caf\xff", "start": "2024"});
+    my ($r, $ids, $f) = fresh_import(join('', map { "$_\n" } @lines));
+    is($r->exit, 5, 'a line holding invalid UTF-8 stops the import with exit 5') or diag($r->describe);
+    like($r->err, qr/\Q$f\E:3: column \d+: unable to decode byte 0xff/, '... reporting FILE:3 and the byte');
+    is_deeply($ids, ['imp-00000', 'imp-00001'], '... with the lines before it stored and none after');
+}
+{
     my ($r, $ids) = fresh_import("\n\n" . to_json(make_event(1)) . "\n\n");
     is($r->exit, 0, 'blank lines are skipped');
     is_deeply($ids, ['imp-00001'], '... and the event between them imported');
