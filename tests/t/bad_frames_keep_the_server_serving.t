@@ -121,6 +121,29 @@ recoverable('msgid a float', mp([0, Annals::MsgPack::float(3), S('ping'), []]),
             sub { expect_notification_error($_[0], 'bad_request', 'msgid a float') });
 recoverable('msgid nil', mp([0, undef, S('ping'), []]),
             sub { expect_notification_error($_[0], 'bad_request', 'msgid nil') });
+{
+    # A negative msgid (the fixint 0xff, and an int8) in the middle of a
+    # pipeline, behind a write still waiting for its commit: the requests
+    # around it are answered, and it gets the error notification (it has no
+    # msgid a response could carry), each in its place.
+    my $c = raw_connect();
+    my $put = req(2, 'put', [{ event => { id => 'pipelined-neg', title => 't', start => '2024' } }]);
+    my $neg = "\x94\x00\xff\xa4ping\x90";
+    is($neg, mp([0, -1, S('ping'), []]), 'msgid -1 is the negative fixint 0xff on the wire');
+    $c->send_bytes(req(1, 'ping') . $put . $neg . req(3, 'get', [{ id => 'pipelined-neg' }])
+                   . mp([0, Annals::MsgPack::int_as(0xd0, -100), S('count'), []]) . req(4, 'ping'));
+    my @m = map { $c->read_msg(5) } 1 .. 6;
+    ok(ref $m[0] && $m[0][0] == 1 && $m[0][1] == 1 && $m[0][3]{pong}, 'pipeline: request 1 answered first') or diag(show($m[0]));
+    ok(ref $m[1] && $m[1][0] == 1 && $m[1][1] == 2 && !defined $m[1][2], 'pipeline: the put (2) next') or diag(show($m[1]));
+    expect_notification_error($m[2], 'bad_request', 'pipeline: msgid -1 after the put');
+    like(ref $m[2] ? $m[2][2][0][1] : '', qr/msgid/, 'pipeline: the message says what is wrong');
+    ok(ref $m[3] && $m[3][0] == 1 && $m[3][1] == 3 && $m[3][3]{event}{id} eq 'pipelined-neg',
+       'pipeline: the get (3) after it sees the put') or diag(show($m[3]));
+    expect_notification_error($m[4], 'bad_request', 'pipeline: msgid -100 (int8)');
+    ok(ref $m[5] && $m[5][0] == 1 && $m[5][1] == 4 && $m[5][3]{pong}, 'pipeline: request 4 answered last') or diag(show($m[5]));
+    still_usable($c, 'pipeline with negative msgids');
+    $c->close;
+}
 recoverable('method not a string', mp([0, 10, 42, []]),
             sub { expect_response_error($_[0], 10, 'bad_request', 'method not a string') });
 recoverable('an unknown method', req(11, 'frobnicate'),

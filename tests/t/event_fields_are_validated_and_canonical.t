@@ -35,6 +35,12 @@ my @cases = (
     ['an empty title', { base(title => '') }, 'bad_request', 'title'],
     ['a title of 1024 bytes', { base(title => 'é' x 512) }, 'ok'],
     ['a title of 1025 bytes', { base(title => 'é' x 512 . 'x') }, 'bad_request', 'title'],
+    # The limit counts bytes and is never met by cutting: a title whose
+    # 1024th byte falls inside a 4-byte character is refused whole.
+    ['a title of 1020 bytes and a 4-byte character (1024)', { base(title => 'a' x 1020 . "\x{1F600}") }, 'ok'],
+    ['a title whose 4-byte character straddles byte 1024', { base(title => 'a' x 1021 . "\x{1F600}") }, 'bad_request', 'title'],
+    ['a title of 256 4-byte characters (1024 bytes)', { base(title => "\x{10348}" x 256) }, 'ok'],
+    ['a title of 1024 4-byte characters', { base(title => "\x{1F600}" x 1024) }, 'bad_request', 'title'],
     ['a summary of 64 KiB', { base(summary => 's' x 65536) }, 'ok'],
     ['a summary of 64 KiB + 1', { base(summary => 's' x 65537) }, 'bad_request', 'summary'],
     ['an id of 128 bytes', { base(id => 'i' x 128) }, 'ok'],
@@ -113,6 +119,10 @@ for my $c (@cases) {
     my ($label, $ev, $want, $field) = @$c;
     my ($e, $r) = put($ev);
     is(code($e), $want, "put with $label: $want") or diag(to_json([$e, $r]));
+    if ($want eq 'ok' && $label =~ /^a title/) {
+        my ($ge, $gr) = rpc('get', { id => $ev->{id} });
+        is($gr && $gr->{event}{title}, $ev->{title}, "put with $label: the title comes back whole");
+    }
     if ($want ne 'ok' && ref $e eq 'ARRAY') {
         like($e->[1] // '', qr/\Q$field\E/, "put with $label: the message names $field");
         my ($ge) = rpc('get', { id => $ev->{id} // 'none' });
