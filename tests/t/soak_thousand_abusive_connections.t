@@ -41,7 +41,8 @@ my $CALL_BOUND = 2 * $s;                 # the good client's slowest call may ta
 # (a 40 kB range page) that crosses it, for each of the thousand; about
 # 165 MiB. Runs measure 60 to 105 MiB, the peak depending on how many
 # non-readers and refused frames coincide. Unbounded queues would take GiBs.
-# Where the peak goes (measured 2026-11, four runs: 73, 93, 84 and 85 MiB):
+# Where the peak goes (four runs in 2026-11 grew by 73, 93, 84 and 85 MiB;
+# the split is the workload's arithmetic, not a per-class measurement):
 # the ~170 never-reading clients and ~170 never-reading subscribers hold
 # output_limit plus a crossing reply each (~35 MiB together); the ~40
 # oversize clients that send real bytes each make the daemon buffer up to
