@@ -77,8 +77,8 @@ for my $c (grep { $_ ne 'help' } @commands) {
     my $text = annals_help($c, '--help');
     $text =~ s/^Options \(anywhere.*//ms;
     my ($usage) = $text =~ /^Usage: (.*)$/m;
-    my @lines = grep { /^\s+-/ } split /\n/, $text;
-    $opts{$c} = [ options_in(join "\n", $usage // '', map { /^\s+(-\S+(?:, -\S+)?)/ } @lines) ];
+    my @lines = grep { /^\s*-/ } split /\n/, $text;
+    $opts{$c} = [ options_in(join "\n", $usage // '', map { /^\s*(-\S+(?:, -\S+)?)/ } @lines) ];
 }
 ok(scalar @{ $opts{range} } >= 9, 'range --help has its options') or diag("@{ $opts{range} }");
 
