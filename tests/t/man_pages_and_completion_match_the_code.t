@@ -7,7 +7,8 @@
 # `systemd-analyze verify` where systemd is installed); and `make install
 # PREFIX=/usr DESTDIR=...` writes the pages, the unit, the service's
 # configuration (which annalsd accepts) and the completion, with their modes
-# and paths, which `make uninstall` removes again.
+# and paths, which `make uninstall` removes again. Each page names the
+# version it describes.
 use strict;
 use warnings;
 use FindBin ();
@@ -181,6 +182,14 @@ my $dhelp = run_cmd([annalsd_bin(), '--help'], timeout => 10)->out;
 ok(has_option($d_sh->{OPTIONS}, $_), "annalsd.8 documents $_") for options_in($dhelp);
 like($d_sh->{SIGNALS}, qr/\b$_\b/, "annalsd.8 documents $_") for qw(SIGTERM SIGINT SIGHUP);
 like($d_sh->{'EXIT STATUS'}, qr/^$_$/m, "annalsd.8 documents exit status $_") for $dhelp =~ /\b(\d) (?:after|on)\b/g;
+
+# ---- the pages name the version they describe -----------------------------------------
+
+my ($version) = read_file("$top/proto/version.h") =~ /#define ANNALS_VERSION "([^"]+)"/;
+ok($version, "proto/version.h says the version ($version)");
+for my $p (sort values %page) {
+    like(read_file($p), qr/^\.TH \S+ [158] \S+ "annals \Q$version\E"/m, "$p is the page of annals $version");
+}
 
 # ---- the pages render without a warning ---------------------------------------------
 
