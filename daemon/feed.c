@@ -428,13 +428,24 @@ void feed_conn_closed(conn_t *c)
 
 /* ---- stats ---- */
 
+static void feed_pack_bool(msgpack_packer *pk, const char *key, int v)
+{
+    buf_pack_cstr(pk, key);
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
 void feed_pack_list(server_t *srv, msgpack_packer *pk, uint64_t seq, size_t max)
 {
     uint64_t now = uv_now(srv->loop);
-    size_t n = srv->nsubs < max ? srv->nsubs : max;
+    size_t n = 0;
+    for (feed_sub *s = srv->subs; s && n < max; s = s->next)
+        n++;
     msgpack_pack_array(pk, (uint32_t)n);
     feed_sub *s = srv->subs;
-    for (size_t i = 0; i < n && s; i++, s = s->next) {
+    for (size_t i = 0; i < n; i++, s = s->next) {
         msgpack_pack_map(pk, 11);
         buf_pack_cstr(pk, "sub");
         msgpack_pack_uint64(pk, s->id);
@@ -442,16 +453,8 @@ void feed_pack_list(server_t *srv, msgpack_packer *pk, uint64_t seq, size_t max)
         msgpack_pack_uint64(pk, s->conn->id);
         buf_pack_cstr(pk, "peer");
         buf_pack_cstr(pk, s->conn->peer);
-        buf_pack_cstr(pk, "live");
-        if (s->live)
-            msgpack_pack_true(pk);
-        else
-            msgpack_pack_false(pk);
-        buf_pack_cstr(pk, "filtered");
-        if (s->filtered)
-            msgpack_pack_true(pk);
-        else
-            msgpack_pack_false(pk);
+        feed_pack_bool(pk, "live", s->live);
+        feed_pack_bool(pk, "filtered", s->filtered);
         buf_pack_cstr(pk, "since");
         msgpack_pack_uint64(pk, s->since);
         buf_pack_cstr(pk, "checked");

@@ -122,7 +122,7 @@ for my $meth (sort keys %want) {
     is_deeply($by, $want{$meth}[2], "$meth: errors by code");
 }
 is($s1->{server}{requests} - $s0->{server}{requests}, 5 + 3 + 2 + 4 + 2 + 1 + 1 + 2 + 1,
-   'server.requests counts the requests of known methods and unknown ones, not malformed messages');
+   'server.requests counts requests naming a method, known or not, and no other message');
 is_deeply($s1->{server}{protocol_errors}, { unknown_method => 2, malformed => 2, framing => 1, ignored => 1 },
           'protocol errors: 2 unknown methods, 2 malformed messages, 1 framing error, 1 ignored notification');
 for my $meth (qw(put get delete count)) {
