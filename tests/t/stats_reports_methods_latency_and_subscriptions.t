@@ -7,7 +7,8 @@
 # agree with each other; the change log's range follows retention; a
 # subscription catching up on a backlog it does not read shows its lag, and
 # none once read. `annals stats --watch` prints one JSON line per sample when
-# piped (with rates from the second), and redraws a summary on a terminal.
+# piped (with rates from the second), redraws a summary on a terminal, and
+# ends with exit status 0 on Ctrl-C.
 use strict;
 use warnings;
 use FindBin ();
@@ -197,6 +198,12 @@ ok($lines[1]{rates} && $lines[1]{rates}{seconds} > 0 && $lines[1]{rates}{request
 ok($lines[1]{methods}{stats}{requests} > $lines[0]{methods}{stats}{requests}, 'the samples are fresh');
 $w = client('stats', '--watch', '--count', '1', '--json');
 is(scalar(my @l = eval { $w->json_lines }), 1, '--watch --count 1 --json: one JSON line') or diag($w->describe);
+my $p = spawn_client('stats', '--watch', '0.1');
+ok(wait_until(sub { (() = (read_file($p->stdout_file) // '') =~ /\n/g) >= 2 }, 10), 'without --count it goes on');
+kill 'INT', $p->pid;
+my $pr = $p->wait;
+is($pr->exit, 0, 'Ctrl-C (SIGINT) ends it with exit status 0') or diag($pr->describe);
+ok(!$pr->timed_out && (() = $pr->out =~ /^\{.*\}$/mg) >= 2, 'every line it printed is whole JSON');
 is(client('stats', '--count', '2')->exit, 2, '--count without --watch is a usage error');
 is(client('stats', '--watch', '0')->exit, 2, 'an interval of 0 is a usage error');
 is(client('stats', '--watch', '--count', '0')->exit, 2, '--count 0 is a usage error');
