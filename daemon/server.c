@@ -14,6 +14,7 @@
 #include "daemon/conn.h"
 #include "daemon/feed.h"
 #include "daemon/log.h"
+#include "daemon/rpc.h"
 #include "daemon/server.h"
 
 uint64_t server_now_ms(void)
@@ -245,6 +246,7 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
+    metrics_init(&srv->metrics, rpc_method_count());
     srv->limits = (frame_limits){ cfg->max_message_size, cfg->max_depth, cfg->max_array_length,
                                   cfg->max_map_length, cfg->max_string_length };
     if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
@@ -299,6 +301,7 @@ static void server_finish(server_t *srv)
     srv->writer = NULL;
     feed_stop(srv);
     msgpack_zone_destroy(&srv->zone);
+    metrics_release(&srv->metrics);
 }
 
 static void on_shutdown_timeout(uv_timer_t *t)

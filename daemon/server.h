@@ -8,6 +8,7 @@
 #include <msgpack.h>
 
 #include "daemon/config.h"
+#include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/tokens.h"
 #include "daemon/writer.h"
@@ -49,6 +50,7 @@ typedef struct server {
     uint64_t connections_total;
     uint64_t requests;
     uint64_t next_conn_id;
+    metrics_t metrics;            /* per method, protocol errors, bytes */
 } server_t;
 
 /* server_start: listen as configured and install signal handlers; tokens
