@@ -28,7 +28,7 @@ typedef struct server {
     uv_pipe_t pipe;
     int has_tcp, has_pipe;
     char tcp_addr[128];           /* as bound, e.g. "127.0.0.1:7411" */
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     uv_timer_t shutdown_timer;
     uv_timer_t sweep_timer;       /* request, idle and output timeouts */
     conn_t *conns;                /* intrusive list of open connections */
