@@ -28,4 +28,19 @@ extern const cli_command cmd_query_search;
  * an exit code, after reporting. */
 int cmd_range_list(cli_ctx *ctx, const opts_result *o, json_t *params);
 
+/* cmd_range_page_fn: given each page of a selection: events (borrowed, valid
+ * during the call), of which the first n are to be taken (fewer than the
+ * page holds when a limit is reached). Returns 0 to go on, or an exit code
+ * that stops the walk and is returned by cmd_range_each. */
+typedef int (*cmd_range_page_fn)(void *arg, const json_t *events, size_t n);
+
+/* cmd_range_each: call the range method page by page with params (the
+ * caller's; the paging keys are set in it) until the selection is exhausted
+ * or want events (0: no limit) have been given to page. Returns 0, the
+ * first non-zero return of page, or an exit code after reporting a server
+ * or connection error. This is the one place the selecting commands call
+ * range. */
+int cmd_range_each(cli_ctx *ctx, json_t *params, size_t want, cmd_range_page_fn page,
+                   void *arg);
+
 #endif
