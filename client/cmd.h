@@ -15,6 +15,7 @@ extern const cli_command cmd_event_delete;
 extern const cli_command cmd_range_range;
 extern const cli_command cmd_range_count;
 extern const cli_command cmd_range_export;
+extern const cli_command cmd_render_render;
 extern const cli_command cmd_import_import;
 extern const cli_command cmd_watch_watch;
 extern const cli_command cmd_query_hist;
