@@ -3,7 +3,7 @@
 # network resource, every seed event in its JSON; headless Chromium draws
 # one element per event with its id and kind, Arabic titles with dir=auto,
 # the details of an event named in the URL, and a screenshot of the right
-# size that is not blank. Hostile event text stays text: no script, image or
+# size that is not blank (ANNALS_RENDER_SHOT=FILE keeps it). Hostile event text stays text: no script, image or
 # comment of it reaches the DOM. Bad -o paths and dates are refused without
 # leaving a partial page, and a failed render keeps the previous one.
 use strict;
@@ -143,13 +143,16 @@ SKIP: {
        'and its dates as written, with their precision');
 }
 
+# The screenshot of README.md is this one: ANNALS_RENDER_SHOT=FILE keeps it.
 my $shot = "$tmp/timeline.png";
-$r = chromium("--screenshot=$shot", '--window-size=1280,800', "file://$page_file");
+$r = chromium("--screenshot=$shot", '--window-size=1280,800',
+              "file://$page_file" . ($ga ? "#$ga->{id}" : ''));
 is($r->exit, 0, 'chromium --screenshot exits 0') or diag($r->describe);
 my $png = read_file($shot) // '';
 is(substr($png, 0, 8), "\x89PNG\r\n\x1a\n", 'the screenshot is a PNG');
 my ($w, $h) = length $png >= 24 && substr($png, 12, 4) eq 'IHDR' ? unpack('NN', substr($png, 16, 8)) : ();
 is_deeply([$w, $h], [1280, 800], 'of 1280x800 (IHDR)');
+write_file($ENV{ANNALS_RENDER_SHOT}, $png) if $ENV{ANNALS_RENDER_SHOT};
 cmp_ok(length $png, '>', 30_000, 'and not blank (a blank page compresses to a few KB): ' . length($png) . ' bytes');
 
 # --- hostile event text ----------------------------------------------------------------------
