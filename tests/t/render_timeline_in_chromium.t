@@ -143,6 +143,15 @@ SKIP: {
        'and its dates as written, with their precision');
 }
 
+my ($child) = grep { defined $_->{parent} && $seed{$_->{parent}} } @seed;
+SKIP: {
+    skip 'no seed event has a parent', 1 unless $child;
+    $r = chromium('--dump-dom', "file://$page_file#$child->{id}");
+    my ($body) = Encode::decode('UTF-8', $r->out) =~ m{<aside id="details"[^>]*>(.*?)</aside>}s;
+    like($body // '', qr{<a href="#\Q$child->{parent}\E">\Q$child->{parent}\E</a>},
+         "an event's parent on the page is a link that selects it");
+}
+
 # The screenshot of README.md is this one: ANNALS_RENDER_SHOT=FILE keeps it.
 my $shot = "$tmp/timeline.png";
 $r = chromium("--screenshot=$shot", '--window-size=1280,800',
