@@ -32,7 +32,7 @@ mkdir "$tmp/profile";
 sub chromium {
     my @args = @_;
     return run_cmd([$chromium, '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-                    '--disable-extensions', "--user-data-dir=$tmp/profile",
+                    '--disable-extensions', '--disable-dev-shm-usage', "--user-data-dir=$tmp/profile",
                     '--run-all-compositor-stages-before-draw', '--virtual-time-budget=3000', @args],
                    env => { HOME => "$tmp", XDG_CONFIG_HOME => "$tmp/profile",
                             XDG_CACHE_HOME => "$tmp/profile" },

@@ -11,7 +11,8 @@
 #include "proto/edtf.h"
 #include "tests/unit/tap.h"
 
-#define HOSTILE "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \xe2\x80\xa8|\xe2\x80\xa9"
+#define HOSTILE "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> " \
+                "& \xe2\x80\xa8|\xe2\x80\xa9"
 #define DATA_OPEN "<script type=\"application/json\" id=\"annals-data\">"
 
 static size_t count(const char *hay, size_t len, const char *needle)
@@ -54,7 +55,8 @@ static void test_json(void)
     ok(!strstr(b.data, "\xe2\x80\xa8") && !strstr(b.data, "\xe2\x80\xa9"),
        "U+2028 and U+2029 are escaped");
     ok(strstr(b.data, "\\u2028") && strstr(b.data, "\\u2029"), "as \\u2028 and \\u2029");
-    ok(strstr(b.data, "\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a") != NULL, "Arabic stays UTF-8 (not \\u-escaped)");
+    ok(strstr(b.data, "\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a") != NULL,
+       "Arabic stays UTF-8 (not \\u-escaped)");
     json_error_t err;
     json_t *back = json_loads(b.data, 0, &err);
     ok(back && json_equal(back, v), "the escaped JSON parses back to the same value");
