@@ -204,6 +204,16 @@ is_deeply([map { unhtml($_) } @links], [$hostile->{sources}[0]{url}],
 like(Encode::decode('UTF-8', $hpage), qr{<title>\Q&lt;/script&gt;&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;\E},
      'the --title is escaped into <title>');
 
+# --- an empty window -----------------------------------------------------------------------
+$r = client('render', '1900', '1900', '-o', "$tmp/empty.html");
+is($r->exit, 0, 'a window without events renders too');
+my ($edata) = split_page(read_file("$tmp/empty.html") // '');
+is_deeply((eval { from_json($edata // '') } // {})->{events}, [], 'its JSON holds no event');
+$r = chromium('--dump-dom', "file://$tmp/empty.html");
+my $edom = Encode::decode('UTF-8', $r->out);
+is(scalar(drawn($edom)), 0, 'Chromium draws none');
+like($edom, qr{<p id="empty">No event matches this window and these filters\.</p>}, 'and says so');
+
 # --- bad input --------------------------------------------------------------------------------
 $r = client('render', $from, $to);
 is($r->exit, 2, 'without -o: usage error (exit 2)');
@@ -232,6 +242,9 @@ $r = client('render', '2025', '2024', '-o', "$tmp/keep.html");
 is($r->exit, 4, 'TO before FROM: exit 4');
 is(read_file("$tmp/keep.html"), 'the previous page', 'the existing page still stands');
 is_deeply([grep { /\.tmp$/ } glob("$tmp/*")], [], 'no temporary file is left after a failed render');
+$r = client('render', '--title', "\xff\xfe", '-o', "$tmp/keep.html");
+is($r->exit, 2, 'a --title that is not UTF-8: usage error');
+like($r->err, qr/--title is not valid UTF-8/, 'saying so');
 $r = client('render', '--mode', 'sideways', '-o', "$tmp/keep.html");
 is($r->exit, 2, 'a bad --mode: usage error, as for range');
 $r = client('render', $from, $to, '-o', "$tmp/keep.html");
