@@ -68,6 +68,17 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all run test unit clean install uninstall deps
 all: $(BUILD)/annalsd $(BUILD)/annals
 
+# The page template of annals render stays a real file to edit and open in a
+# browser; it is compiled in as a byte array (client/render/embed.pl).
+RENDER_PAGE := client/render/timeline.html
+CLIENT_OBJ += $(BUILD)/obj/gen/render_page.o
+$(BUILD)/gen/render_page.c: $(RENDER_PAGE) client/render/embed.pl
+	@mkdir -p $(@D)
+	perl client/render/embed.pl render_html_template $(RENDER_PAGE) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/render_page.o: $(BUILD)/gen/render_page.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
 # The configuration fragment is made first (GNU make remakes included
 # makefiles before anything else), so dependencies are checked and pkg-config
 # is asked exactly once per build directory.
@@ -314,11 +325,15 @@ TEST_ENV := ANNALS_VALGRIND="$(VALGRIND_CMD)" $(if $(filter all,$(VALGRIND)),ANN
 TEST_UNITS :=
 endif
 TEST_FILES ?= tests/t/*.t
+# Headless Chromium opens the page of annals render
+# (tests/t/render_timeline_in_chromium.t), with a font that has Arabic.
+TEST_DEB_PKGS := chromium fonts-dejavu-core
 
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 ifneq ($(VALGRIND),)
 	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
 endif
+	@$(call deb_install,$(TEST_DEB_PKGS),$(TEST_DEB_PKGS),test dependencies)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) $(TEST_ENV) prove -I tests/lib $(PROVE_FLAGS) $(TEST_UNITS) $(TEST_FILES)
 
 # make crashtest: the crash-safety test alone, at length. Writers put,
