@@ -44,7 +44,7 @@ static int import_csv_getc(import_csv_reader *r)
         memmove(r->pending, r->pending + 1, (size_t)--r->npending);
         return c;
     }
-    return import_csv_getc(r);
+    return getc_unlocked(r->f);
 }
 
 /* End the field being read: it runs from start to the end of r->text. */
