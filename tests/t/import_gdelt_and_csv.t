@@ -295,6 +295,11 @@ $r = $d->client('import', "$dir/nohead.csv", '--skip-invalid');
 is($r->exit, 5, 'a CSV header naming no event field stops the import, even with --skip-invalid');
 like($r->err, qr/nohead\.csv:1: header: column 2, 'when', is not an event field/, '... saying which column');
 
+write_file("$dir/empty.csv", '');
+$r = $d->client('import', "$dir/empty.csv");
+is($r->exit, 5, 'an empty CSV file has no header: exit 5');
+like($r->err, qr/empty\.csv:1: no header/, '... saying so');
+
 $r = $d->client('import', '--format', 'xml', $v2);
 is($r->exit, 2, 'an unknown --format is a usage error');
 like($r->err, qr/--format: 'xml' is not a format \(jsonl, gdelt, csv\)/, '... naming the formats');
