@@ -142,7 +142,7 @@ unit: $(UNIT_BIN)
 # that make test runs over the corpus tests/fuzz/corpus/NAME (under ASan and
 # UBSan with SANITIZE=address,undefined); and, by make fuzz only,
 # build/libfuzzer/fuzz/fuzz_NAME, the libFuzzer binary.
-FUZZ_TARGETS := frame edtf event json
+FUZZ_TARGETS := frame edtf event json import
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_TIME ?= 60
 FUZZ_FLAGS ?=
