@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/import_csv.h"
+#include "proto/utf8.h"
 #include "proto/xalloc.h"
 
 void import_csv_reader_init(import_csv_reader *r, FILE *f)
@@ -104,6 +105,11 @@ int import_csv_read(import_csv_reader *r, char *reason, size_t reasonlen)
         r->record_line = r->line + 1;
         start = 0;
         for (;; c = import_csv_getc(r)) {
+            if (r->text.len > IMPORT_CSV_MAX_RECORD) {
+                import_csv_skip_record(r, quoted);
+                return import_csv_fail(reason, reasonlen, "record longer than %u bytes",
+                                       IMPORT_CSV_MAX_RECORD);
+            }
             if (c == EOF) {
                 if (ferror(r->f))
                     return -2;
@@ -163,11 +169,6 @@ int import_csv_read(import_csv_reader *r, char *reason, size_t reasonlen)
                 /* A quote inside an unquoted field is kept as it is, as
                  * most writers and readers of CSV do. */
                 buf_append(&r->text, &(char){ (char)c }, 1);
-            }
-            if (r->text.len > IMPORT_CSV_MAX_RECORD) {
-                import_csv_skip_record(r, quoted);
-                return import_csv_fail(reason, reasonlen, "record longer than %u bytes",
-                                       IMPORT_CSV_MAX_RECORD);
             }
         }
     }
@@ -236,8 +237,16 @@ import_csv_columns *import_csv_columns_new(const import_csv_reader *r, char *rea
     for (size_t i = 0; i < r->nfields; i++) {
         const char *name = r->text.data + r->offs[i];
         import_csv_column *col = &c->cols[i];
-        if (r->lens[i] != strlen(name) || r->lens[i] == 0) {
+        if (r->lens[i] == 0) {
             import_csv_fail(reason, reasonlen, "header: column %zu has no name", i + 1);
+            goto fail;
+        }
+        if (r->lens[i] != strlen(name)) {
+            import_csv_fail(reason, reasonlen, "header: column %zu holds a NUL byte", i + 1);
+            goto fail;
+        }
+        if (!utf8_valid(name, r->lens[i], NULL)) {
+            import_csv_fail(reason, reasonlen, "header: column %zu is not valid UTF-8", i + 1);
             goto fail;
         }
         col->name = xstrdup(name);
@@ -320,17 +329,21 @@ static int import_csv_set_extra(json_t *extra, const char *column, const char *k
 {
     const char *dot;
     while ((dot = strchr(key, '.')) != NULL) {
-        char part[256];
-        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        size_t n = (size_t)(dot - key);
+        char *part = xmalloc(n + 1);
+        memcpy(part, key, n);
+        part[n] = '\0';
         json_t *sub = json_object_get(extra, part);
         if (!sub) {
             sub = json_object();
             json_object_set_new(extra, part, sub);
         } else if (!json_is_object(sub)) {
             json_decref(v);
-            return import_csv_fail(reason, reasonlen, "%s: extra.%s is text, not a map",
-                                   column, part);
+            import_csv_fail(reason, reasonlen, "%s: extra.%.64s is text, not a map", column, part);
+            free(part);
+            return -1;
         }
+        free(part);
         extra = sub;
         key = dot + 1;
     }

@@ -169,6 +169,8 @@ int main(void)
              "place.lon, countries, tags, sources, participants, extra.KEY)", "an unknown column");
     is_event("title,title\nT,U\n", "!header: column 'title' appears twice", "a repeated column");
     is_event("title,,start\nT,,2024\n", "!header: column 2 has no name", "an empty column name");
+    is_event("title,extra.\xff\nT,x\n", "!header: column 2 is not valid UTF-8",
+             "a column name that is not UTF-8");
     is_event("title,extra.\nT,x\n", "!header: column 2, 'extra.', is not an event field (id, "
              "kind, cameo, title, summary, lang, start, end, parent, place.name, place.city, "
              "place.country, place.lat, place.lon, countries, tags, sources, participants, "
