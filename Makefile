@@ -364,6 +364,60 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/annalsd $(DESTDIR)$(BINDIR)/annals
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
+# Installing for operation (README.md, Install and operate): the man pages,
+# the systemd unit, the service's configuration and bash completion. With
+# PREFIX=/usr the configuration goes to /etc, as Debian's packages put it.
+# The service's annalsd.conf is the sample with data in /var/lib/annals and
+# the socket in /run/annals (the unit's StateDirectory and RuntimeDirectory).
+# Like a package's conffile it is written only when absent, and uninstall
+# removes it only when unchanged, so an administrator's edits survive both.
+SYSCONFDIR     ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SERVICE_CONF   := $(DESTDIR)$(SYSCONFDIR)/annals/annalsd.conf
+SERVICE_CONF_SED := sed -e '1a\# Installed for annalsd.service: data in /var/lib/annals, socket in /run/annals.' \
+  -e 's|^data = var/data$$|data = /var/lib/annals|' \
+  -e 's|^socket = var/annalsd.sock$$|socket = /run/annals/annalsd.sock|' config/annalsd.conf
+UNIT_SED := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' config/annalsd.service
+
+.PHONY: install-operate uninstall-operate
+install: install-operate
+uninstall: uninstall-operate
+install-operate:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/annals
+	install -m 0644 client/annals.1 $(DESTDIR)$(MANDIR)/man1/annals.1
+	install -m 0644 config/annals.conf.5 $(DESTDIR)$(MANDIR)/man5/annals.conf.5
+	ln -sf annals.conf.5 $(DESTDIR)$(MANDIR)/man5/annalsd.conf.5
+	install -m 0644 daemon/annalsd.8 $(DESTDIR)$(MANDIR)/man8/annalsd.8
+	install -m 0644 client/annals.bash $(DESTDIR)$(BASHCOMPDIR)/annals
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(UNIT_SED) > "$$tmp" && \
+	  if grep -n '@[A-Z_]*@' "$$tmp"; then echo "annals: config/annalsd.service: a placeholder is left" >&2; exit 1; fi && \
+	  echo "install -m 0644 annalsd.service $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service" && \
+	  install -m 0644 "$$tmp" $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(SERVICE_CONF_SED) > "$$tmp" && \
+	  { grep -qx 'data = /var/lib/annals' "$$tmp" && grep -qx 'socket = /run/annals/annalsd.sock' "$$tmp" || \
+	    { echo "annals: config/annalsd.conf: no 'data = var/data' or 'socket = var/annalsd.sock' line to point at /var/lib/annals and /run/annals" >&2; exit 1; }; } && \
+	  if [ -e $(SERVICE_CONF) ]; then \
+	    cmp -s "$$tmp" $(SERVICE_CONF) || echo "annals: kept $(SERVICE_CONF) as it is; the new one would differ" >&2; \
+	  else echo "install -m 0644 annalsd.conf $(SERVICE_CONF)"; install -m 0644 "$$tmp" $(SERVICE_CONF); fi
+
+uninstall-operate:
+	rm -f $(DESTDIR)$(MANDIR)/man1/annals.1 $(DESTDIR)$(MANDIR)/man5/annals.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man5/annalsd.conf.5 $(DESTDIR)$(MANDIR)/man8/annalsd.8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service $(DESTDIR)$(BASHCOMPDIR)/annals
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(SERVICE_CONF_SED) > "$$tmp" && \
+	  if [ -e $(SERVICE_CONF) ] && ! cmp -s "$$tmp" $(SERVICE_CONF); then \
+	    echo "annals: kept $(SERVICE_CONF): it was changed since make install" >&2; \
+	  else rm -f $(SERVICE_CONF); rmdir $(DESTDIR)$(SYSCONFDIR)/annals 2>/dev/null || true; fi
+
+# make test lints the man pages with mandoc -T lint (tests/t/man_pages_and_completion_match_the_code.t).
+.PHONY: test-man-deps
+test: test-man-deps
+test-man-deps:
+	@command -v mandoc >/dev/null 2>&1 || { $(call deb_install,mandoc,mandoc,man page linter mandoc); }
+
 clean:
 	rm -rf build
 
