@@ -7,10 +7,11 @@
 #   make test VALGRIND=1  the integration tests with every annalsd under valgrind's memcheck
 #                         (VALGRIND=all: the annals client too); any error or leak fails
 #   make crashtest CYCLES=50     kill annalsd under writes CYCLES times; nothing acknowledged may be lost
-#   make bench          build and run the benchmarks (tests/bench): feed, query, peers, then scale
+#   make bench          build and run the benchmarks (tests/bench): feed, query, peers, scale, import
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
 #   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite, LMDB
 #   make bench BENCH=scale               annals alone at N=100000 and 1000000 (BENCH_LONG=1: and 10M)
+#   make bench BENCH=import              GDELT rows, JSON lines and PostgreSQL COPY, rows/s
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make fuzz FUZZ_TIME=60       run each libFuzzer target (tests/fuzz) FUZZ_TIME seconds, growing its corpus
 #   make fuzz FUZZ=edtf          only the targets named
@@ -152,7 +153,7 @@ unit: $(UNIT_BIN)
 # that make test runs over the corpus tests/fuzz/corpus/NAME (under ASan and
 # UBSan with SANITIZE=address,undefined); and, by make fuzz only,
 # build/libfuzzer/fuzz/fuzz_NAME, the libFuzzer binary.
-FUZZ_TARGETS := frame edtf event json
+FUZZ_TARGETS := frame edtf event json import
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_TIME ?= 60
 FUZZ_FLAGS ?=
@@ -208,7 +209,7 @@ PEERS_OBJ  := $(PEERS_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC  := $(filter-out $(PEERS_SRC),$(wildcard tests/bench/*.c))
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
-BENCH ?= feed query peers scale
+BENCH ?= feed query peers scale import
 BENCH_DURATION ?= 5
 BENCH_QUERY_N ?= 100000 1000000
 BENCH_QUERY_DURATION ?= 3
@@ -221,6 +222,8 @@ BENCH_RESULTS ?= tests/bench/RESULTS.md
 comma := ,
 BENCH_SCALE_N ?= 100000,1000000$(if $(BENCH_LONG),$(comma)10000000)
 BENCH_SCALE_RESULTS ?= tests/bench/SCALE.md
+BENCH_IMPORT_N ?= 100000
+BENCH_GDELT ?= ../shared/data/gdelt/gdelt2-20191024143000.export.CSV
 ifneq ($(BENCH_QUICK),)
 BENCH_DURATION := 2
 BENCH_QUERY_N := 20000 100000
@@ -229,6 +232,7 @@ BENCH_N := 100000
 BENCH_RUNS := 1
 BENCH_PEERS_DURATION := 1
 BENCH_SCALE_N := 20000,100000
+BENCH_IMPORT_N := 20000
 endif
 
 $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
@@ -277,8 +281,10 @@ $(BUILD)/bench/bench_peers: $(PEERS_OBJ) $(BUILD)/libbench.a $(BUILD)/libproto.a
 # annals alone (bench_peers --scale), its database grown through each N of
 # BENCH_SCALE_N, RANGE, RANGE_F and COUNT at 1 and 32 connections at each,
 # BENCH_RUNS runs of BENCH_PEERS_DURATION seconds; the table goes to
-# BENCH_SCALE_RESULTS. All of them run even if one fails; the exit status
-# says whether any did.
+# BENCH_SCALE_RESULTS. import: the GDELT 2.0 file BENCH_GDELT repeated to
+# BENCH_IMPORT_N rows, imported as GDELT, then as JSON lines, then COPY'd
+# into PostgreSQL where it is installed (tests/bench/bench_import.pl).
+# All of them run even if one fails; the exit status says whether any did.
 .PHONY: bench
 bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/bench/bench_peers)
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
@@ -300,7 +306,9 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/ben
 	          --scale $(BENCH_SCALE_N) --runs $(BENCH_RUNS) --duration $(BENCH_PEERS_DURATION) \
 	          --concurrency 1,32 --results $(BENCH_SCALE_RESULTS) \
 	          --command "make bench BENCH=scale$(if $(BENCH_QUICK), BENCH_QUICK=1) BENCH_SCALE_N=$(BENCH_SCALE_N) BENCH_RUNS=$(BENCH_RUNS) BENCH_PEERS_DURATION=$(BENCH_PEERS_DURATION)" || rc=1 ;; \
-	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers, scale)" >&2; rc=2 ;; \
+	  import) TMPDIR="$$tmp" perl tests/bench/bench_import.pl --annalsd $(BUILD)/annalsd \
+	          --annals $(BUILD)/annals --gdelt $(BENCH_GDELT) --n $(BENCH_IMPORT_N) || rc=1 ;; \
+	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers, scale, import)" >&2; rc=2 ;; \
 	  esac; \
 	done; \
 	exit $$rc
