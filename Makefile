@@ -147,6 +147,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libc
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
 
 unit: $(UNIT_BIN)
+# A unit test's object is an intermediate of its binary; keep it, or make
+# deletes it and rebuilds every test next time.
+.SECONDARY: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
 # Fuzz targets (tests/fuzz, whose README.md says what each checks). Each is
 # built twice: build/fuzz/replay_NAME with replay_main.c, a plain program
