@@ -158,6 +158,14 @@ $(BUILD)/libannals.so: $(BUILD)/$(LIB_SONAME)
 
 lib: $(BUILD)/libannals.a $(BUILD)/$(LIB_SONAME) $(BUILD)/libannals.so
 
+# The program tests/t/libannals_speaks_to_a_real_annalsd.t runs: built with
+# annals.h alone and linked to the shared library, as a user's program is.
+LIBCHECK := $(BUILD)/libannals/check_libannals
+$(BUILD)/obj/tests/libannals/check_libannals.o: PKG_CFLAGS += -Iclient/lib
+$(LIBCHECK): $(BUILD)/obj/tests/libannals/check_libannals.o $(BUILD)/libannals.so
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< -L$(BUILD) -lannals -Wl,-rpath,$(abspath $(BUILD)) $(LIB_LIBS)
+
 # Unit tests link against the component archives; the linker pulls in only
 # the objects a test needs.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
@@ -345,6 +353,7 @@ TEST_UNITS :=
 endif
 TEST_FILES ?= tests/t/*.t
 
+test: $(LIBCHECK)
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 ifneq ($(VALGRIND),)
 	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
