@@ -249,11 +249,16 @@ int annals_count(annals_conn *c, const annals_filter *f, uint64_t *count)
     return annals__call_uint(c, "count", &p, "count", count);
 }
 
-/* A result {KEY: [[string, count], ...], total}: histogram and top. */
-static int annals__pairs(annals_conn *c, const char *method, const char *key,
-                         annals_reply *reply, const msgpack_object **pairs, uint64_t *total)
+/* Call histogram or top with p's map; its result is {KEY: [[string,
+ * count], ...], total}. */
+static int annals__pairs_call(annals_conn *c, const char *method, annals__params *p,
+                              const char *key, annals_reply *reply,
+                              const msgpack_object **pairs, uint64_t *total)
 {
     uint64_t t;
+    int rc = annals__params_call(c, method, p, reply);
+    if (rc)
+        return rc;
     const msgpack_object *a = annals_map_get(reply->result, key);
     int ok = a && a->type == MSGPACK_OBJECT_ARRAY && annals__uint(reply->result, "total", &t) == 0;
     for (uint32_t i = 0; ok && i < a->via.array.size; i++) {
@@ -289,9 +294,7 @@ int annals_histogram(annals_conn *c, const annals_filter *f, const char *bucket,
         buf_pack_cstr(pk, "spread");
         msgpack_pack_true(pk);
     }
-    if ((rc = annals__params_call(c, "histogram", &p, reply)) != 0)
-        return rc;
-    return annals__pairs(c, "histogram", "buckets", reply, buckets, total);
+    return annals__pairs_call(c, "histogram", &p, "buckets", reply, buckets, total);
 }
 
 int annals_top(annals_conn *c, const annals_filter *f, const char *field, unsigned limit,
@@ -306,9 +309,7 @@ int annals_top(annals_conn *c, const annals_filter *f, const char *field, unsign
     annals__pack_kv_str(pk, "field", field);
     if (limit)
         annals__pack_kv_uint(pk, "limit", limit);
-    if ((rc = annals__params_call(c, "top", &p, reply)) != 0)
-        return rc;
-    return annals__pairs(c, "top", "top", reply, top, total);
+    return annals__pairs_call(c, "top", &p, "top", reply, top, total);
 }
 
 int annals_changes(annals_conn *c, const annals_filter *f, uint64_t since, unsigned limit,

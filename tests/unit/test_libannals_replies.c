@@ -71,15 +71,15 @@ static void send_buf(int fd, buf_t *b)
     buf_release(b);
 }
 
-/* The server sends [2, method, [{sub, seq, extra...}]]; op and id make it
- * a change (a put carries an event {title}). */
-static void send_note(int fd, const char *method, unsigned sub, unsigned seq, const char *op,
+/* Pack into b (initialised here) the notification [2, method, [{sub,
+ * seq, extra...}]]; op and id make it a change (a put carries an event
+ * {title}), gone carries oldest 77. */
+static void pack_note(buf_t *b, const char *method, unsigned sub, unsigned seq, const char *op,
                       const char *id)
 {
-    buf_t b;
     msgpack_packer pk;
-    buf_init(&b);
-    buf_packer_init(&pk, &b);
+    buf_init(b);
+    buf_packer_init(&pk, b);
     msgpack_pack_array(&pk, 3);
     msgpack_pack_uint8(&pk, 2);
     buf_pack_cstr(&pk, method);
@@ -106,7 +106,27 @@ static void send_note(int fd, const char *method, unsigned sub, unsigned seq, co
         buf_pack_cstr(&pk, "oldest");
         msgpack_pack_uint32(&pk, 77);
     }
+}
+
+/* The server sends that notification. */
+static void send_note(int fd, const char *method, unsigned sub, unsigned seq, const char *op,
+                      const char *id)
+{
+    buf_t b;
+    pack_note(&b, method, sub, seq, op, id);
     send_buf(fd, &b);
+}
+
+/* Start the response [1, msgid, nil, result] in b; the caller packs the
+ * result. */
+static void begin_result(buf_t *b, msgpack_packer *pk, uint32_t msgid)
+{
+    buf_init(b);
+    buf_packer_init(pk, b);
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint8(pk, 1);
+    msgpack_pack_uint32(pk, msgid);
+    msgpack_pack_nil(pk);
 }
 
 /* The server answers msgid with {n: n}. */
@@ -114,12 +134,7 @@ static void send_result(int fd, uint32_t msgid, unsigned n)
 {
     buf_t b;
     msgpack_packer pk;
-    buf_init(&b);
-    buf_packer_init(&pk, &b);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint8(&pk, 1);
-    msgpack_pack_uint32(&pk, msgid);
-    msgpack_pack_nil(&pk);
+    begin_result(&b, &pk, msgid);
     msgpack_pack_map(&pk, 1);
     buf_pack_cstr(&pk, "n");
     msgpack_pack_uint32(&pk, n);
@@ -132,12 +147,7 @@ static void send_map2(int fd, uint32_t msgid, const char *k1, unsigned v1, const
 {
     buf_t b;
     msgpack_packer pk;
-    buf_init(&b);
-    buf_packer_init(&pk, &b);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint8(&pk, 1);
-    msgpack_pack_uint32(&pk, msgid);
-    msgpack_pack_nil(&pk);
+    begin_result(&b, &pk, msgid);
     msgpack_pack_map(&pk, k2 ? 2 : 1);
     buf_pack_cstr(&pk, k1);
     if (strcmp(k1, "pong") == 0)
@@ -363,18 +373,7 @@ static void test_notes(void)
     /* A message in two parts is handed over once whole. */
     s.log[0] = '\0';
     buf_t b;
-    msgpack_packer pk;
-    buf_init(&b);
-    buf_packer_init(&pk, &b);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint8(&pk, 2);
-    buf_pack_cstr(&pk, "heartbeat");
-    msgpack_pack_array(&pk, 1);
-    msgpack_pack_map(&pk, 2);
-    buf_pack_cstr(&pk, "sub");
-    msgpack_pack_uint8(&pk, 1);
-    buf_pack_cstr(&pk, "seq");
-    msgpack_pack_uint8(&pk, 9);
+    pack_note(&b, "heartbeat", 1, 9, NULL, NULL);
     if (write(sfd, b.data, 5) != 5)
         perror("write");
     is_int(annals_follow(c, 50), ANNALS_OK, "half a message");
