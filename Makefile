@@ -401,7 +401,7 @@ install-lib: lib
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libannals.so
 	install -m 0644 client/lib/annals.h $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@REQUIRES@|$(PKG_LIB)|g' \
 	    -e "s|@VERSION@|$$(sed -n 's/^#define ANNALS_LIB_VERSION \"\(.*\)\"/\1/p' client/lib/annals.h)|g" \
 	    client/lib/annals.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
