@@ -15,7 +15,27 @@
  *  - the change feed: #annals_subscribe registers a callback, and
  *    #annals_follow hands it every change, heartbeat, overflow and gone.
  *
- * Build with `pkg-config --cflags --libs annals`.
+ * Build with `pkg-config --cflags --libs annals`; the shared library's
+ * SONAME is libannals.so.0. A whole program is client/examples/follow.c;
+ * in short:
+ *
+ * @code
+ *     annals_conn *conn;
+ *     annals_reply rep;
+ *     const msgpack_object *event;
+ *     annals_new(&conn);
+ *     if (annals_connect_unix(conn, "/run/annalsd.sock") != ANNALS_OK)
+ *         die(annals_errmsg(conn));
+ *     int rc = annals_get(conn, "evt-42", &rep, &event);
+ *     if (rc == ANNALS_OK)
+ *         use(annals_map_get(event, "title"));   // valid until annals_reply_free
+ *     else if (rc == ANNALS_NOTFOUND)
+ *         puts("no such event");
+ *     else
+ *         fprintf(stderr, "%s: %s\n", annals_strerror(rc), annals_errmsg(conn));
+ *     annals_reply_free(&rep);
+ *     annals_free(conn);
+ * @endcode
  *
  * @par Data
  * Results and events are MessagePack objects of msgpack-c
