@@ -265,7 +265,7 @@ int annals_recv(annals_conn *c, uint32_t msgid, annals_reply *reply)
         msgpack_unpacked msg = c->kept[i].msg;
         memmove(c->kept + i, c->kept + i + 1, (c->nkept - i - 1) * sizeof *c->kept);
         c->nkept--;
-        annals__begin(c);
+        annals__forget(c);
         if (!reply) {
             msgpack_unpacked_destroy(&msg);
             return annals__invalid(c, "annals_recv needs a reply");

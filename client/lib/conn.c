@@ -56,7 +56,7 @@ int annals__invalid(annals_conn *c, const char *fmt, ...)
     return ANNALS_EINVAL;
 }
 
-int annals__begin(annals_conn *c)
+void annals__forget(annals_conn *c)
 {
     c->msg[0] = '\0';
     c->have_code = 0;
@@ -64,6 +64,11 @@ int annals__begin(annals_conn *c)
         msgpack_zone_free(c->err_zone);
     c->err_zone = NULL;
     c->err = NULL;
+}
+
+int annals__begin(annals_conn *c)
+{
+    annals__forget(c);
     if (c->failed == ANNALS_ESERVER && c->closing_err) {
         /* The server said why it closes us; every later call hears it. */
         annals__server_error(c, c->closing_err, NULL);

@@ -73,6 +73,8 @@ int annals__fail(annals_conn *c, int status, const char *fmt, ...)
  * returns ANNALS_EINVAL. */
 int annals__invalid(annals_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* annals__forget: forget the last failure. */
+void annals__forget(annals_conn *c);
 /* annals__begin: forget the last failure (start of every public call).
  * Returns 0, or the status of a connection that is over or was never
  * made (its message set again). */

@@ -284,9 +284,13 @@ static void test_errors(void)
     is_str(annals_error_code(c), "some_future_code", "...given as sent");
     ok(annals_alive(c), "the connection serves on after errors");
 
-    /* The server closes us with a notification: the answer of what waits. */
+    /* The server answers one request and closes us with a notification:
+     * that is the answer of the other. */
+    uint32_t first;
+    annals_send(c, "ping", NULL, 0, &first);
     annals_send(c, "ping", NULL, 0, &id);
     drain(sfd);
+    send_result(sfd, first, 5);
     send_error(sfd, 0, "timeout", "idle for too long", -1);
     is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an error notification answers the call");
     is_str(annals_error_code(c), "timeout", "...its code");
@@ -294,6 +298,10 @@ static void test_errors(void)
     is_int(annals_ping(c), ANNALS_ESERVER, "later calls hear the same");
     is_str(annals_error_code(c), "timeout", "...timeout");
     ok(strstr(annals_errmsg(c), "idle for too long") != NULL, "...%s", annals_errmsg(c));
+    is_int(annals_recv(c, first, &rep), ANNALS_OK, "the reply that came before it is still there");
+    ok(reply_n(&rep) == 5 && annals_error_code(c) == NULL && !*annals_errmsg(c),
+       "...whole, with no error told");
+    annals_reply_free(&rep);
     annals_free(c);
     close(sfd);
 }
