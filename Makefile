@@ -15,6 +15,7 @@
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make fuzz FUZZ_TIME=60       run each libFuzzer target (tests/fuzz) FUZZ_TIME seconds, growing its corpus
 #   make fuzz FUZZ=edtf          only the targets named
+#   make lib            build libannals (build/libannals.a, build/libannals.so.0)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -29,6 +30,9 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/annals
 DOCDIR  ?= $(PREFIX)/share/doc/annals
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SANITIZE ?=
 OPT     ?= -O2 -g
 
@@ -50,6 +54,7 @@ endif
 DEB_PKGS := pkg-config liblmdb-dev libuv1-dev libmsgpack-dev libjansson-dev perl
 PKG_DAEMON := lmdb libuv msgpack
 PKG_CLIENT := msgpack jansson
+PKG_LIB    := msgpack
 
 WARN   := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow
 STD    := -std=c11 -D_GNU_SOURCE
@@ -59,6 +64,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 PROTO_SRC  := $(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+LIB_SRC    := $(wildcard client/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
@@ -66,8 +72,8 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit clean install uninstall deps
-all: $(BUILD)/annalsd $(BUILD)/annals
+.PHONY: all run test unit clean install uninstall deps lib install-lib uninstall-lib
+all: $(BUILD)/annalsd $(BUILD)/annals lib
 
 # The page template of annals render stays a real file to edit and open in a
 # browser; it is compiled in as a byte array (client/render/embed.pl).
@@ -118,7 +124,8 @@ $(BUILD)/config.mk: Makefile
 	@$(call deb_install,$(DEB_PKGS),$(PKG_DAEMON) $(PKG_CLIENT),build dependencies)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKG_DAEMON) $(PKG_CLIENT))"; \
 	   echo "DAEMON_LIBS := $$(pkg-config --libs $(PKG_DAEMON)) -lpthread"; \
-	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; } > $@.tmp && mv $@.tmp $@
+	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; \
+	   echo "LIB_LIBS := $$(pkg-config --libs $(PKG_LIB))"; } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
@@ -137,12 +144,43 @@ $(BUILD)/libclient.a: $(CLIENT_OBJ)
 $(BUILD)/annalsd: $(BUILD)/obj/daemon/main.o $(BUILD)/libdaemon.a $(BUILD)/libproto.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS)
 
-$(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libproto.a
+$(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CLIENT_LIBS)
+
+# libannals, the client library (client/lib; annals.h is its one public
+# header). Its objects, and those of the proto/ files it uses, are compiled
+# apart with -fPIC and hidden visibility: the shared library exports the
+# ANNALS_API functions only, so buf_, xmalloc and the like cannot clash with
+# a program's names. The annals client links the static archive.
+LIB_PROTO   := proto/buf.c proto/error.c proto/xalloc.c
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(LIB_PROTO:%.c=$(BUILD)/pic/%.o)
+LIB_SONAME  := libannals.so.0
+
+$(BUILD)/pic/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DANNALS_BUILDING -c $< -o $@
+
+$(BUILD)/libannals.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/$(LIB_SONAME): $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $^ $(LIB_LIBS)
+$(BUILD)/libannals.so: $(BUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
+
+lib: $(BUILD)/libannals.a $(BUILD)/$(LIB_SONAME) $(BUILD)/libannals.so
+
+# The program tests/t/libannals_speaks_to_a_real_annalsd.t runs: built with
+# annals.h alone and linked to the shared library, as a user's program is.
+LIBCHECK := $(BUILD)/libannals/check_libannals
+$(BUILD)/obj/tests/libannals/check_libannals.o: PKG_CFLAGS += -Iclient/lib
+$(LIBCHECK): $(BUILD)/obj/tests/libannals/check_libannals.o $(BUILD)/libannals.so
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< -L$(BUILD) -lannals -Wl,-rpath,$(abspath $(BUILD)) $(LIB_LIBS)
 
 # Unit tests link against the component archives; the linker pulls in only
 # the objects a test needs.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
 
@@ -160,7 +198,7 @@ FUZZ_TARGETS := frame edtf event json import
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_TIME ?= 60
 FUZZ_FLAGS ?=
-FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o) $(BUILD)/obj/tests/fuzz/replay_main.o \
             $(BUILD)/obj/tests/fuzz/fuzz_common.o
@@ -340,6 +378,7 @@ TEST_FILES ?= tests/t/*.t
 # (tests/t/render_timeline_in_chromium.t), with a font that has Arabic.
 TEST_DEB_PKGS := chromium fonts-dejavu-core
 
+test: $(LIBCHECK)
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 ifneq ($(VALGRIND),)
 	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
@@ -377,6 +416,27 @@ install: all
 	install -m 0755 $(BUILD)/annalsd $(BUILD)/annals $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/annalsd.conf config/seed-events.jsonl $(DESTDIR)$(DATADIR)/
 	install -m 0644 proto/PROTOCOL.md README.md $(DESTDIR)$(DOCDIR)/
+
+# libannals: the libraries, annals.h and annals.pc (made from
+# client/lib/annals.pc.in with the real directories).
+install: install-lib
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 $(BUILD)/libannals.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(BUILD)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libannals.so
+	install -m 0644 client/lib/annals.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@REQUIRES@|$(PKG_LIB)|g' \
+	    -e "s|@VERSION@|$$(sed -n 's/^#define ANNALS_LIB_VERSION \"\(.*\)\"/\1/p' client/lib/annals.h)|g" \
+	    client/lib/annals.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
+
+uninstall: uninstall-lib
+uninstall-lib:
+	rm -f $(DESTDIR)$(LIBDIR)/libannals.a $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libannals.so $(DESTDIR)$(INCLUDEDIR)/annals.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/annalsd $(DESTDIR)$(BINDIR)/annals
@@ -439,4 +499,4 @@ test-man-deps:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -161,21 +161,24 @@ static void cmd_import_show_progress(cmd_import_state *st)
 /* Send b as one put_many; *msgid is its request. Returns 0 or CLI_CONN. */
 static int cmd_import_send(cmd_import_state *st, const cmd_import_batch *b, uint32_t *msgid)
 {
-    remote_t *r;
+    annals_conn *c;
     msgpack_packer pk;
-    char err[512];
-    int rc = cli_remote(st->ctx, &r);
+    buf_t params;
+    int rc = cli_remote(st->ctx, &c);
     if (rc)
         return rc;
-    *msgid = remote_begin(r, "put_many", &pk);
-    msgpack_pack_array(&pk, 1);
+    /* Sent, not waited for: the next batch is read while this one commits. */
+    buf_init(&params);
+    buf_packer_init(&pk, &params);
     msgpack_pack_map(&pk, 1);
     buf_pack_cstr(&pk, "events");
     msgpack_pack_array(&pk, b->n);
-    buf_append(remote_outbuf(r), b->bytes.data, b->bytes.len);
-    if (remote_flush(r, err, sizeof err) < 0) {
+    buf_append(&params, b->bytes.data, b->bytes.len);
+    rc = annals_send(c, "put_many", params.data, params.len, msgid);
+    buf_release(&params);
+    if (rc != ANNALS_OK) {
         cmd_import_clear_progress(st);
-        cli_error("%s", err);
+        cli_error("%s", annals_errmsg(c));
         return CLI_CONN;
     }
     return 0;
@@ -208,18 +211,16 @@ static int cmd_import_finish(cmd_import_state *st, cmd_import_batch *b, uint32_t
 {
     int stop = 0;
     for (;;) {
-        remote_reply rep;
+        annals_reply rep;
         json_t *res, *error;
-        char err[512];
-        int rc = remote_recv(st->ctx->remote, msgid, &rep, err, sizeof err);
-        if (rc < 0) {
-            remote_reply_release(&rep);
+        int rc = annals_recv(st->ctx->conn, msgid, &rep);
+        rc = cli_reply(st->ctx->conn, rc, &rep, &res, &error);
+        annals_reply_free(&rep);
+        if (rc == CLI_CONN) {
             cmd_import_clear_progress(st);
-            cli_error("%s", err);
+            cli_error("%s", annals_errmsg(st->ctx->conn));
             return CLI_CONN;
         }
-        rc = cli_reply(&rep, &res, &error);
-        remote_reply_release(&rep);
         if (rc == 0) {
             json_decref(res);
             st->imported += (long)b->n;

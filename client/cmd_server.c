@@ -179,15 +179,15 @@ static int cmd_server_stats_run(cli_ctx *ctx, const opts_result *o)
 static int cmd_server_backup_run(cli_ctx *ctx, const opts_result *o)
 {
     const char *path = o->args[0];
-    remote_t *r;
+    annals_conn *c;
     json_t *res;
-    int rc = cli_remote(ctx, &r);
+    int rc = cli_remote(ctx, &c);
     if (rc)
         return rc;
     /* Copying a large database takes as long as it takes: once connected,
      * wait for the reply without a limit unless --timeout says otherwise. */
     if (!opts_value(o, "timeout"))
-        remote_set_timeout(r, 0);
+        annals_set_timeout(c, 0);
     json_t *params = json_pack("{s:s}", "path", path);
     if (!params)
         return cli_usage_error(ctx, "PATH is not valid UTF-8");
