@@ -7,13 +7,15 @@
 #   make test VALGRIND=1  the integration tests with every annalsd under valgrind's memcheck
 #                         (VALGRIND=all: the annals client too); any error or leak fails
 #   make crashtest CYCLES=50     kill annalsd under writes CYCLES times; nothing acknowledged may be lost
-#   make bench          build and run the benchmarks (tests/bench): feed, query, peers, then scale
+#   make bench          build and run the benchmarks (tests/bench): feed, query, peers, scale, import
 #   make bench BENCH=query               only the query workloads (BENCH=feed: only the feed)
 #   make bench BENCH=peers               annals side by side with Redis, PostgreSQL, SQLite, LMDB
 #   make bench BENCH=scale               annals alone at N=100000 and 1000000 (BENCH_LONG=1: and 10M)
+#   make bench BENCH=import              GDELT rows, JSON lines and PostgreSQL COPY, rows/s
 #   make bench BENCH_QUICK=1             query at N=20000,100000, peers at 100000, shorter runs
 #   make fuzz FUZZ_TIME=60       run each libFuzzer target (tests/fuzz) FUZZ_TIME seconds, growing its corpus
 #   make fuzz FUZZ=edtf          only the targets named
+#   make lib            build libannals (build/libannals.a, build/libannals.so.0)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -28,6 +30,9 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/annals
 DOCDIR  ?= $(PREFIX)/share/doc/annals
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SANITIZE ?=
 OPT     ?= -O2 -g
 
@@ -49,6 +54,7 @@ endif
 DEB_PKGS := pkg-config liblmdb-dev libuv1-dev libmsgpack-dev libjansson-dev perl
 PKG_DAEMON := lmdb libuv msgpack
 PKG_CLIENT := msgpack jansson
+PKG_LIB    := msgpack
 
 WARN   := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow
 STD    := -std=c11 -D_GNU_SOURCE
@@ -58,6 +64,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 PROTO_SRC  := $(wildcard proto/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+LIB_SRC    := $(wildcard client/lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
@@ -65,8 +72,19 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit clean install uninstall deps
-all: $(BUILD)/annalsd $(BUILD)/annals
+.PHONY: all run test unit clean install uninstall deps lib install-lib uninstall-lib
+all: $(BUILD)/annalsd $(BUILD)/annals lib
+
+# The page template of annals render stays a real file to edit and open in a
+# browser; it is compiled in as a byte array (client/render/embed.pl).
+RENDER_PAGE := client/render/timeline.html
+CLIENT_OBJ += $(BUILD)/obj/gen/render_page.o
+$(BUILD)/gen/render_page.c: $(RENDER_PAGE) client/render/embed.pl
+	@mkdir -p $(@D)
+	perl client/render/embed.pl render_html_template $(RENDER_PAGE) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/render_page.o: $(BUILD)/gen/render_page.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # The configuration fragment is made first (GNU make remakes included
 # makefiles before anything else), so dependencies are checked and pkg-config
@@ -106,7 +124,8 @@ $(BUILD)/config.mk: Makefile
 	@$(call deb_install,$(DEB_PKGS),$(PKG_DAEMON) $(PKG_CLIENT),build dependencies)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKG_DAEMON) $(PKG_CLIENT))"; \
 	   echo "DAEMON_LIBS := $$(pkg-config --libs $(PKG_DAEMON)) -lpthread"; \
-	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; } > $@.tmp && mv $@.tmp $@
+	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; \
+	   echo "LIB_LIBS := $$(pkg-config --libs $(PKG_LIB))"; } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
@@ -125,27 +144,61 @@ $(BUILD)/libclient.a: $(CLIENT_OBJ)
 $(BUILD)/annalsd: $(BUILD)/obj/daemon/main.o $(BUILD)/libdaemon.a $(BUILD)/libproto.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS)
 
-$(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libproto.a
+$(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CLIENT_LIBS)
+
+# libannals, the client library (client/lib; annals.h is its one public
+# header). Its objects, and those of the proto/ files it uses, are compiled
+# apart with -fPIC and hidden visibility: the shared library exports the
+# ANNALS_API functions only, so buf_, xmalloc and the like cannot clash with
+# a program's names. The annals client links the static archive.
+LIB_PROTO   := proto/buf.c proto/error.c proto/xalloc.c
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(LIB_PROTO:%.c=$(BUILD)/pic/%.o)
+LIB_SONAME  := libannals.so.0
+
+$(BUILD)/pic/%.o: %.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DANNALS_BUILDING -c $< -o $@
+
+$(BUILD)/libannals.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/$(LIB_SONAME): $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $^ $(LIB_LIBS)
+$(BUILD)/libannals.so: $(BUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
+
+lib: $(BUILD)/libannals.a $(BUILD)/$(LIB_SONAME) $(BUILD)/libannals.so
+
+# The program tests/t/libannals_speaks_to_a_real_annalsd.t runs: built with
+# annals.h alone and linked to the shared library, as a user's program is.
+LIBCHECK := $(BUILD)/libannals/check_libannals
+$(BUILD)/obj/tests/libannals/check_libannals.o: PKG_CFLAGS += -Iclient/lib
+$(LIBCHECK): $(BUILD)/obj/tests/libannals/check_libannals.o $(BUILD)/libannals.so
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< -L$(BUILD) -lannals -Wl,-rpath,$(abspath $(BUILD)) $(LIB_LIBS)
 
 # Unit tests link against the component archives; the linker pulls in only
 # the objects a test needs.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
 
 unit: $(UNIT_BIN)
+# A unit test's object is an intermediate of its binary; keep it, or make
+# deletes it and rebuilds every test next time.
+.SECONDARY: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
 # Fuzz targets (tests/fuzz, whose README.md says what each checks). Each is
 # built twice: build/fuzz/replay_NAME with replay_main.c, a plain program
 # that make test runs over the corpus tests/fuzz/corpus/NAME (under ASan and
 # UBSan with SANITIZE=address,undefined); and, by make fuzz only,
 # build/libfuzzer/fuzz/fuzz_NAME, the libFuzzer binary.
-FUZZ_TARGETS := frame edtf event json dispatch
+FUZZ_TARGETS := frame edtf event json import dispatch
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_TIME ?= 60
 FUZZ_FLAGS ?=
-FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libproto.a
+FUZZ_LIBS := $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o) $(BUILD)/obj/tests/fuzz/replay_main.o \
             $(BUILD)/obj/tests/fuzz/fuzz_common.o
@@ -201,7 +254,7 @@ PEERS_OBJ  := $(PEERS_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC  := $(filter-out $(PEERS_SRC),$(wildcard tests/bench/*.c))
 BENCH_OBJ  := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_LIBS = $(filter-out -ljansson,$(CLIENT_LIBS)) -lpthread
-BENCH ?= feed query peers scale
+BENCH ?= feed query peers scale import
 BENCH_DURATION ?= 5
 BENCH_QUERY_N ?= 100000 1000000
 BENCH_QUERY_DURATION ?= 3
@@ -214,6 +267,8 @@ BENCH_RESULTS ?= tests/bench/RESULTS.md
 comma := ,
 BENCH_SCALE_N ?= 100000,1000000$(if $(BENCH_LONG),$(comma)10000000)
 BENCH_SCALE_RESULTS ?= tests/bench/SCALE.md
+BENCH_IMPORT_N ?= 100000
+BENCH_GDELT ?= ../shared/data/gdelt/gdelt2-20191024143000.export.CSV
 ifneq ($(BENCH_QUICK),)
 BENCH_DURATION := 2
 BENCH_QUERY_N := 20000 100000
@@ -222,6 +277,7 @@ BENCH_N := 100000
 BENCH_RUNS := 1
 BENCH_PEERS_DURATION := 1
 BENCH_SCALE_N := 20000,100000
+BENCH_IMPORT_N := 20000
 endif
 
 $(BUILD)/bench/bench: $(BENCH_OBJ) $(BUILD)/libproto.a
@@ -270,8 +326,10 @@ $(BUILD)/bench/bench_peers: $(PEERS_OBJ) $(BUILD)/libbench.a $(BUILD)/libproto.a
 # annals alone (bench_peers --scale), its database grown through each N of
 # BENCH_SCALE_N, RANGE, RANGE_F and COUNT at 1 and 32 connections at each,
 # BENCH_RUNS runs of BENCH_PEERS_DURATION seconds; the table goes to
-# BENCH_SCALE_RESULTS. All of them run even if one fails; the exit status
-# says whether any did.
+# BENCH_SCALE_RESULTS. import: the GDELT 2.0 file BENCH_GDELT repeated to
+# BENCH_IMPORT_N rows, imported as GDELT, then as JSON lines, then COPY'd
+# into PostgreSQL where it is installed (tests/bench/bench_import.pl).
+# All of them run even if one fails; the exit status says whether any did.
 .PHONY: bench
 bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/bench/bench_peers)
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/annals-bench-XXXXXX") || exit 1; \
@@ -293,7 +351,9 @@ bench: all $(BUILD)/bench/bench $(if $(filter peers scale,$(BENCH)),$(BUILD)/ben
 	          --scale $(BENCH_SCALE_N) --runs $(BENCH_RUNS) --duration $(BENCH_PEERS_DURATION) \
 	          --concurrency 1,32 --results $(BENCH_SCALE_RESULTS) \
 	          --command "make bench BENCH=scale$(if $(BENCH_QUICK), BENCH_QUICK=1) BENCH_SCALE_N=$(BENCH_SCALE_N) BENCH_RUNS=$(BENCH_RUNS) BENCH_PEERS_DURATION=$(BENCH_PEERS_DURATION)" || rc=1 ;; \
-	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers, scale)" >&2; rc=2 ;; \
+	  import) TMPDIR="$$tmp" perl tests/bench/bench_import.pl --annalsd $(BUILD)/annalsd \
+	          --annals $(BUILD)/annals --gdelt $(BENCH_GDELT) --n $(BENCH_IMPORT_N) || rc=1 ;; \
+	  *) echo "make bench: unknown workload '$$w' in BENCH (feed, query, peers, scale, import)" >&2; rc=2 ;; \
 	  esac; \
 	done; \
 	exit $$rc
@@ -318,11 +378,16 @@ TEST_ENV := ANNALS_VALGRIND="$(VALGRIND_CMD)" $(if $(filter all,$(VALGRIND)),ANN
 TEST_UNITS :=
 endif
 TEST_FILES ?= tests/t/*.t
+# Headless Chromium opens the page of annals render
+# (tests/t/render_timeline_in_chromium.t), with a font that has Arabic.
+TEST_DEB_PKGS := chromium fonts-dejavu-core
 
+test: $(LIBCHECK)
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 ifneq ($(VALGRIND),)
 	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
 endif
+	@$(call deb_install,$(TEST_DEB_PKGS),$(TEST_DEB_PKGS),test dependencies)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) $(TEST_ENV) prove -I tests/lib $(PROVE_FLAGS) $(TEST_UNITS) $(TEST_FILES)
 
 # make crashtest: the crash-safety test alone, at length. Writers put,
@@ -356,11 +421,86 @@ install: all
 	install -m 0644 config/annalsd.conf config/seed-events.jsonl $(DESTDIR)$(DATADIR)/
 	install -m 0644 proto/PROTOCOL.md README.md $(DESTDIR)$(DOCDIR)/
 
+# libannals: the libraries, annals.h and annals.pc (made from
+# client/lib/annals.pc.in with the real directories).
+install: install-lib
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 $(BUILD)/libannals.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(BUILD)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libannals.so
+	install -m 0644 client/lib/annals.h $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@REQUIRES@|$(PKG_LIB)|g' \
+	    -e "s|@VERSION@|$$(sed -n 's/^#define ANNALS_LIB_VERSION \"\(.*\)\"/\1/p' client/lib/annals.h)|g" \
+	    client/lib/annals.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
+
+uninstall: uninstall-lib
+uninstall-lib:
+	rm -f $(DESTDIR)$(LIBDIR)/libannals.a $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libannals.so $(DESTDIR)$(INCLUDEDIR)/annals.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/annalsd $(DESTDIR)$(BINDIR)/annals
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
+# Installing for operation (README.md, Install and operate): the man pages,
+# the systemd unit, the service's configuration and bash completion. With
+# PREFIX=/usr the configuration goes to /etc, as Debian's packages put it.
+# The service's annalsd.conf is the sample with data in /var/lib/annals and
+# the socket in /run/annals (the unit's StateDirectory and RuntimeDirectory).
+# Like a package's conffile it is written only when absent, and uninstall
+# removes it only when unchanged, so an administrator's edits survive both.
+SYSCONFDIR     ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SERVICE_CONF   := $(DESTDIR)$(SYSCONFDIR)/annals/annalsd.conf
+SERVICE_CONF_SED := sed -e '1a\# Installed for annalsd.service: data in /var/lib/annals, socket in /run/annals.' \
+  -e 's|^data = var/data$$|data = /var/lib/annals|' \
+  -e 's|^socket = var/annalsd.sock$$|socket = /run/annals/annalsd.sock|' config/annalsd.conf
+UNIT_SED := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' config/annalsd.service
+
+.PHONY: install-operate uninstall-operate
+install: install-operate
+uninstall: uninstall-operate
+install-operate:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/annals
+	install -m 0644 client/annals.1 $(DESTDIR)$(MANDIR)/man1/annals.1
+	install -m 0644 config/annals.conf.5 $(DESTDIR)$(MANDIR)/man5/annals.conf.5
+	ln -sf annals.conf.5 $(DESTDIR)$(MANDIR)/man5/annalsd.conf.5
+	install -m 0644 daemon/annalsd.8 $(DESTDIR)$(MANDIR)/man8/annalsd.8
+	install -m 0644 client/annals.bash $(DESTDIR)$(BASHCOMPDIR)/annals
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(UNIT_SED) > "$$tmp" && \
+	  if grep -n '@[A-Z_]*@' "$$tmp"; then echo "annals: config/annalsd.service: a placeholder is left" >&2; exit 1; fi && \
+	  echo "install -m 0644 annalsd.service $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service" && \
+	  install -m 0644 "$$tmp" $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(SERVICE_CONF_SED) > "$$tmp" && \
+	  { grep -qx 'data = /var/lib/annals' "$$tmp" && grep -qx 'socket = /run/annals/annalsd.sock' "$$tmp" || \
+	    { echo "annals: config/annalsd.conf: no 'data = var/data' or 'socket = var/annalsd.sock' line to point at /var/lib/annals and /run/annals" >&2; exit 1; }; } && \
+	  if [ -e $(SERVICE_CONF) ]; then \
+	    cmp -s "$$tmp" $(SERVICE_CONF) || echo "annals: kept $(SERVICE_CONF) as it is; the new one would differ" >&2; \
+	  else echo "install -m 0644 annalsd.conf $(SERVICE_CONF)"; install -m 0644 "$$tmp" $(SERVICE_CONF); fi
+
+uninstall-operate:
+	rm -f $(DESTDIR)$(MANDIR)/man1/annals.1 $(DESTDIR)$(MANDIR)/man5/annals.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man5/annalsd.conf.5 $(DESTDIR)$(MANDIR)/man8/annalsd.8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/annalsd.service $(DESTDIR)$(BASHCOMPDIR)/annals
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && $(SERVICE_CONF_SED) > "$$tmp" && \
+	  if [ -e $(SERVICE_CONF) ] && ! cmp -s "$$tmp" $(SERVICE_CONF); then \
+	    echo "annals: kept $(SERVICE_CONF): it was changed since make install" >&2; \
+	  else rm -f $(SERVICE_CONF); rmdir $(DESTDIR)$(SYSCONFDIR)/annals 2>/dev/null || true; fi
+
+# make test lints the man pages with mandoc -T lint (tests/t/man_pages_and_completion_match_the_code.t).
+.PHONY: test-man-deps
+test: test-man-deps
+test-man-deps:
+	@command -v mandoc >/dev/null 2>&1 || { $(call deb_install,mandoc,mandoc,man page linter mandoc); }
+
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -39,49 +39,38 @@ int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
 
 int cli_connect(cli_ctx *ctx, char *err, size_t errlen, json_t **error)
 {
-    msgpack_packer pk;
-    remote_reply rep;
-    json_t *result = NULL;
+    annals_conn *c;
+    json_t *result;
 
     *error = NULL;
-    if (remote_open(&ctx->addr, ctx->timeout_ms, &ctx->remote, err, errlen) < 0)
-        return CLI_CONN;
-    if (!ctx->token)
-        return 0;
+    annals_new(&c);
+    annals_set_timeout(c, ctx->timeout_ms);
+    if (ctx->has_wake_fd)
+        annals_set_wake_fd(c, ctx->wake_fd);
+    int rc = ctx->addr.socket_path ? annals_connect_unix(c, ctx->addr.socket_path)
+                                   : annals_connect_tcp(c, ctx->addr.host, ctx->addr.port);
     /* auth goes first, before the command's requests, so that none of
      * them meets a connection without rights. */
-    uint32_t id = remote_begin(ctx->remote, "auth", &pk);
-    msgpack_pack_array(&pk, 1);
-    msgpack_pack_map(&pk, 1);
-    buf_pack_cstr(&pk, "token");
-    buf_pack_cstr(&pk, ctx->token);
-    int rc = remote_flush(ctx->remote, err, errlen);
-    if (rc == 0)
-        rc = remote_recv(ctx->remote, id, &rep, err, errlen);
-    else
-        msgpack_unpacked_init(&rep.msg);
-    if (rc < 0) {
-        rc = CLI_CONN;
-    } else if ((rc = cli_reply(&rep, &result, error)) == 0 && !json_is_object(result)) {
-        snprintf(err, errlen, "protocol error: the result of auth is not a map");
-        rc = CLI_CONN;
-    } else if (rc) {
-        rc = CLI_SERVER;
+    if (rc == ANNALS_OK && ctx->token)
+        rc = annals_auth(c, ctx->token, NULL);
+    if (rc != ANNALS_OK) {
+        rc = cli_reply(c, rc, NULL, &result, error);
+        if (rc == CLI_CONN)
+            snprintf(err, errlen, "%s", annals_errmsg(c));
+        else
+            rc = CLI_SERVER;
+        annals_free(c);
+        return rc;
     }
-    json_decref(result);
-    remote_reply_release(&rep);
-    if (rc) {
-        remote_close(ctx->remote);
-        ctx->remote = NULL;
-    }
-    return rc;
+    ctx->conn = c;
+    return 0;
 }
 
-int cli_remote(cli_ctx *ctx, remote_t **r)
+int cli_remote(cli_ctx *ctx, annals_conn **c)
 {
-    char err[512];
+    char err[640];
     json_t *error;
-    if (!ctx->remote) {
+    if (!ctx->conn) {
         int rc = cli_connect(ctx, err, sizeof err, &error);
         if (rc == CLI_CONN)
             cli_error("%s", err);
@@ -92,67 +81,61 @@ int cli_remote(cli_ctx *ctx, remote_t **r)
         if (rc)
             return rc;
     }
-    *r = ctx->remote;
+    *c = ctx->conn;
     return 0;
 }
 
 void cli_close(cli_ctx *ctx)
 {
-    remote_close(ctx->remote);
-    ctx->remote = NULL;
+    annals_free(ctx->conn);
+    ctx->conn = NULL;
 }
 
-int cli_reply(const remote_reply *rep, json_t **result, json_t **error)
+int cli_reply(const annals_conn *conn, int status, const annals_reply *rep,
+              json_t **result, json_t **error)
 {
     *result = NULL;
     *error = NULL;
-    if (rep->error) {
-        *error = jsonmp_to_json(rep->error);
-        const char *code = cli_error_code(*error);
-        return error_from_wire(code, strlen(code)) == ERROR_NOT_FOUND
-            ? CLI_NOT_FOUND : CLI_SERVER;
+    if (status == ANNALS_OK) {
+        *result = jsonmp_to_json(rep->result);
+        return 0;
     }
-    *result = jsonmp_to_json(rep->result);
-    return 0;
+    if (status != ANNALS_NOTFOUND && status != ANNALS_ESERVER)
+        return CLI_CONN;
+    const msgpack_object *e = annals_error(conn);
+    *error = e ? jsonmp_to_json(e)
+               : json_pack("[ss]", annals_error_code(conn), annals_errmsg(conn));
+    return status == ANNALS_NOTFOUND ? CLI_NOT_FOUND : CLI_SERVER;
 }
 
 int cli_request(cli_ctx *ctx, const char *method, const json_t *params,
                 json_t **result, json_t **error)
 {
-    remote_t *r;
-    msgpack_packer pk;
-    remote_reply rep;
-    char err[512];
+    annals_reply rep;
+    char err[640];
     int rc;
 
     *result = *error = NULL;
     /* Not cli_remote: a refused token is returned like any server error,
      * unreported, with *error set. */
-    if (!ctx->remote && (rc = cli_connect(ctx, err, sizeof err, error)) != 0) {
+    if (!ctx->conn && (rc = cli_connect(ctx, err, sizeof err, error)) != 0) {
         if (rc == CLI_CONN)
             cli_error("%s", err);
         return rc;
     }
-    r = ctx->remote;
-    uint32_t id = remote_begin(r, method, &pk);
+    buf_t b;
+    msgpack_packer pk;
+    buf_init(&b);
     if (params) {
-        msgpack_pack_array(&pk, 1);
+        buf_packer_init(&pk, &b);
         jsonmp_pack(&pk, params);
-    } else {
-        msgpack_pack_array(&pk, 0);
     }
-    if (remote_flush(r, err, sizeof err) < 0) {
-        cli_error("%s", err);
-        return CLI_CONN;
-    }
-    rc = remote_recv(r, id, &rep, err, sizeof err);
-    if (rc == 0) {
-        rc = cli_reply(&rep, result, error);
-    } else {
-        cli_error("%s", err);
-        rc = CLI_CONN;
-    }
-    remote_reply_release(&rep);
+    rc = annals_call(ctx->conn, method, b.data, b.len, &rep);
+    buf_release(&b);
+    rc = cli_reply(ctx->conn, rc, &rep, result, error);
+    if (rc == CLI_CONN)
+        cli_error("%s", annals_errmsg(ctx->conn));
+    annals_reply_free(&rep);
     return rc;
 }
 

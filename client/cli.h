@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "client/opts.h"
-#include "client/remote.h"
+#include "client/lib/annals.h"
 
 #include "proto/version.h"
 
@@ -23,13 +23,22 @@ enum {
     CLI_STOP = 100       /* internal: stop quietly, exit 0 (stdout's reader left) */
 };
 
+/* Where annalsd is: a Unix socket when socket_path is set, else TCP. */
 typedef struct {
-    remote_addr addr;
+    const char *socket_path;
+    const char *host;    /* name or address; "[::1]" is accepted */
+    const char *port;    /* decimal */
+} cli_addr;
+
+typedef struct {
+    cli_addr addr;
     int timeout_ms;      /* 0: wait forever */
+    int has_wake_fd;     /* the connection also watches wake_fd */
+    int wake_fd;         /* (annals_set_wake_fd), for watch's signals */
     int json;            /* JSON lines instead of tables */
     const char *name;    /* the command's name, for messages */
     char *token;         /* owned (token.h); presented on connecting, or NULL */
-    remote_t *remote;    /* owned; opened by cli_remote */
+    annals_conn *conn;   /* owned; opened by cli_remote */
 } cli_ctx;
 
 typedef struct cli_command {
@@ -50,16 +59,16 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* cli_connect: open ctx->remote and, when ctx has a token, authenticate
+/* cli_connect: open ctx->conn and, when ctx has a token, authenticate
  * with it. Returns 0; CLI_CONN with the reason in err (not reported); or
  * CLI_SERVER with *error a new reference to the server's error array (not
- * reported), when the server refused the token. On failure ctx->remote is
+ * reported), when the server refused the token. On failure ctx->conn is
  * NULL. */
 int cli_connect(cli_ctx *ctx, char *err, size_t errlen, json_t **error);
 
 /* cli_remote: the connection, opened (cli_connect) on first use. Returns 0,
  * or CLI_CONN or CLI_SERVER after reporting why. */
-int cli_remote(cli_ctx *ctx, remote_t **r);
+int cli_remote(cli_ctx *ctx, annals_conn **conn);
 
 /* cli_close: close the connection, if any. */
 void cli_close(cli_ctx *ctx);
@@ -75,9 +84,12 @@ int cli_request(cli_ctx *ctx, const char *method, const json_t *params,
  * requires the result to be an object. */
 int cli_call(cli_ctx *ctx, const char *method, const json_t *params, json_t **result);
 
-/* cli_reply: turn a reply received with remote_recv into *result or *error
- * as cli_request does; releases nothing. */
-int cli_reply(const remote_reply *rep, json_t **result, json_t **error);
+/* cli_reply: turn the status of a call on conn, and its reply (NULL when
+ * the call had none), into *result or *error as cli_request does:
+ * CLI_CONN for a failure of the connection, which is not reported
+ * (annals_errmsg says why). Releases nothing. */
+int cli_reply(const annals_conn *conn, int status, const annals_reply *rep,
+              json_t **result, json_t **error);
 
 /* cli_error_code, cli_error_message: the parts of an error array ("internal"
  * and "" when malformed); borrowed from error. */

@@ -1,4 +1,5 @@
-/* cmd_import.c: the import command: JSON lines sent in put_many batches.
+/* cmd_import.c: the import command: the events of a file (JSON lines, GDELT
+ * rows or CSV, read by import_source) sent in put_many batches.
  *
  * A batch is atomic on the server, so a bad event rejects its whole batch
  * and the error names it ({index: i}). Without --skip-invalid the events
@@ -16,15 +17,12 @@
 #include <unistd.h>
 
 #include "client/cmd.h"
-#include "client/jsonmp.h"
+#include "client/import_source.h"
 #include "proto/buf.h"
 #include "proto/xalloc.h"
 
 #define CMD_IMPORT_BATCH_EVENTS 500
 #define CMD_IMPORT_BATCH_BYTES (4u << 20)
-/* An event alone must stay under the server's default max_message_size
- * (16 MiB): a bigger message makes it close the connection. */
-#define CMD_IMPORT_MAX_EVENT ((16u << 20) - (64u << 10))
 
 typedef struct {
     long line;
@@ -163,21 +161,24 @@ static void cmd_import_show_progress(cmd_import_state *st)
 /* Send b as one put_many; *msgid is its request. Returns 0 or CLI_CONN. */
 static int cmd_import_send(cmd_import_state *st, const cmd_import_batch *b, uint32_t *msgid)
 {
-    remote_t *r;
+    annals_conn *c;
     msgpack_packer pk;
-    char err[512];
-    int rc = cli_remote(st->ctx, &r);
+    buf_t params;
+    int rc = cli_remote(st->ctx, &c);
     if (rc)
         return rc;
-    *msgid = remote_begin(r, "put_many", &pk);
-    msgpack_pack_array(&pk, 1);
+    /* Sent, not waited for: the next batch is read while this one commits. */
+    buf_init(&params);
+    buf_packer_init(&pk, &params);
     msgpack_pack_map(&pk, 1);
     buf_pack_cstr(&pk, "events");
     msgpack_pack_array(&pk, b->n);
-    buf_append(remote_outbuf(r), b->bytes.data, b->bytes.len);
-    if (remote_flush(r, err, sizeof err) < 0) {
+    buf_append(&params, b->bytes.data, b->bytes.len);
+    rc = annals_send(c, "put_many", params.data, params.len, msgid);
+    buf_release(&params);
+    if (rc != ANNALS_OK) {
         cmd_import_clear_progress(st);
-        cli_error("%s", err);
+        cli_error("%s", annals_errmsg(c));
         return CLI_CONN;
     }
     return 0;
@@ -210,18 +211,16 @@ static int cmd_import_finish(cmd_import_state *st, cmd_import_batch *b, uint32_t
 {
     int stop = 0;
     for (;;) {
-        remote_reply rep;
+        annals_reply rep;
         json_t *res, *error;
-        char err[512];
-        int rc = remote_recv(st->ctx->remote, msgid, &rep, err, sizeof err);
-        if (rc < 0) {
-            remote_reply_release(&rep);
+        int rc = annals_recv(st->ctx->conn, msgid, &rep);
+        rc = cli_reply(st->ctx->conn, rc, &rep, &res, &error);
+        annals_reply_free(&rep);
+        if (rc == CLI_CONN) {
             cmd_import_clear_progress(st);
-            cli_error("%s", err);
+            cli_error("%s", annals_errmsg(st->ctx->conn));
             return CLI_CONN;
         }
-        rc = cli_reply(&rep, &res, &error);
-        remote_reply_release(&rep);
         if (rc == 0) {
             json_decref(res);
             st->imported += (long)b->n;
@@ -258,65 +257,27 @@ static int cmd_import_finish(cmd_import_state *st, cmd_import_batch *b, uint32_t
     }
 }
 
-/* Parse one line into ev (packed msgpack). Returns 0, or -1 with reason. */
-static int cmd_import_parse(const char *line, size_t len, buf_t *ev,
-                            char *reason, size_t reasonlen)
-{
-    msgpack_packer pk;
-    json_t *obj = cli_parse_json_object(line, len, reason, reasonlen);
-    if (!obj)
-        return -1;
-    buf_reset(ev);
-    buf_packer_init(&pk, ev);
-    jsonmp_pack(&pk, obj);
-    json_decref(obj);
-    if (ev->len > CMD_IMPORT_MAX_EVENT) {
-        snprintf(reason, reasonlen, "event too large (%zu bytes as MessagePack; "
-                 "a message may hold at most 16 MiB)", ev->len);
-        return -1;
-    }
-    return 0;
-}
-
-static int cmd_import_blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
-}
-
-/* Read f to the end or to the first bad line, sending full batches as they
- * fill. Returns an exit code. */
-static int cmd_import_stream(cmd_import_state *st, FILE *f)
+/* Read f to the end or to the first bad record, sending full batches as
+ * they fill. Returns an exit code. */
+static int cmd_import_stream(cmd_import_state *st, FILE *f, import_format fmt)
 {
     cmd_import_batch batches[2], *cur = &batches[0], *pend = &batches[1];
     int have_pend = 0, rc = 0;
     uint32_t pend_id = 0;
     long lineno = 0, bad_line = 0;
     char reason[512];
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    import_source *src = import_source_new(f, fmt);
     buf_t ev;
 
     cmd_import_batch_init(cur);
     cmd_import_batch_init(pend);
     buf_init(&ev);
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        const char *text = line;
-        lineno++;
-        if (lineno == 1 && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-            text += 3; /* a UTF-8 byte order mark */
-            len -= 3;
-        }
-        /* Without its line end, a cut line is reported at its own column. */
-        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-            len--;
-        if (cmd_import_blank(text, (size_t)len))
-            continue;
-        if (cmd_import_parse(text, (size_t)len, &ev, reason, sizeof reason) < 0) {
-            if (!st->skip) {
+    for (;;) {
+        int got = import_source_next(src, &ev, &lineno, reason, sizeof reason);
+        if (got == 0)
+            break;
+        if (got < 0) {
+            if (!st->skip || got == -2) {
                 bad_line = lineno;
                 break;
             }
@@ -340,10 +301,6 @@ static int cmd_import_stream(cmd_import_state *st, FILE *f)
         }
         cmd_import_batch_add(cur, &ev, lineno);
     }
-    if (!bad_line && ferror(f)) {
-        bad_line = lineno + 1;
-        snprintf(reason, sizeof reason, "read error: %s", strerror(errno));
-    }
     if (have_pend && (rc = cmd_import_finish(st, pend, pend_id)) != 0)
         goto out;
     if (cur->n > 0) {
@@ -359,7 +316,7 @@ static int cmd_import_stream(cmd_import_state *st, FILE *f)
         rc = CLI_INPUT;
     }
 out:
-    free(line);
+    import_source_free(src);
     buf_release(&ev);
     cmd_import_batch_release(&batches[0]);
     cmd_import_batch_release(&batches[1]);
@@ -368,13 +325,16 @@ out:
 
 static const opts_spec cmd_import_opts[] = {
     { "skip-invalid", 0, 0 },
+    { "format", 0, 1 },
     { NULL, 0, 0 }
 };
 
 static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
 {
     const char *path = o->args[0];
+    const char *format = opts_value(o, "format");
     cmd_import_state st;
+    import_format fmt = IMPORT_JSONL;
     FILE *f = stdin;
 
     memset(&st, 0, sizeof st);
@@ -382,6 +342,15 @@ static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
     st.skip = opts_count(o, "skip-invalid") > 0;
     st.progress = isatty(STDERR_FILENO);
     st.name = strcmp(path, "-") == 0 ? "stdin" : path;
+    if (format && import_format_parse(format, &fmt) < 0)
+        return cli_usage_error(ctx, "--format: '%s' is not a format (jsonl, gdelt, csv)", format);
+    if (!format && strcmp(path, "-") != 0) {
+        int guessed;
+        fmt = import_format_guess(path, &guessed);
+        if (fmt != IMPORT_JSONL)
+            cli_error("reading %s as %s (from its name; --format chooses)", path,
+                      import_format_name(fmt));
+    }
     if (strcmp(path, "-") != 0) {
         f = fopen(path, "r");
         if (!f) {
@@ -389,7 +358,7 @@ static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
             return CLI_INPUT;
         }
     }
-    int rc = cmd_import_stream(&st, f);
+    int rc = cmd_import_stream(&st, f, fmt);
     if (f != stdin)
         fclose(f);
     cmd_import_clear_progress(&st);
@@ -405,16 +374,40 @@ static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
 }
 
 const cli_command cmd_import_import = {
-    "import", "import FILE|- [--skip-invalid]", "load events from JSON lines",
-    "Store the events of FILE (or stdin for '-'), one JSON object per line;\n"
-    "blank lines are skipped. Events go in put_many batches of up to 500.\n"
-    "A line that is not a JSON object, or that the server rejects, is reported\n"
-    "as FILE:LINE: reason. Import then stops, with every line before it stored\n"
-    "and none after it (exit 5).\n"
+    "import", "import FILE|- [--format jsonl|gdelt|csv] [--skip-invalid]",
+    "load events from JSON lines, GDELT or CSV",
+    "Store the events of FILE (or stdin for '-'). Events go in put_many\n"
+    "batches of up to 500. A record that cannot be read, or that the server\n"
+    "rejects, is reported as FILE:LINE: reason. Import then stops, with every\n"
+    "record before it stored and none after it (exit 5).\n"
+    "\n"
+    "Formats (--format; without it, from FILE's name: *.export.CSV and *.tsv\n"
+    "are gdelt, other *.csv csv, anything else and stdin jsonl):\n"
+    "  jsonl  one JSON event object per line; blank lines are skipped.\n"
+    "  gdelt  GDELT 1.0 or 2.0 event rows: tab-separated, no header, 57 or 58\n"
+    "         (1.0) or 61 (2.0) columns in the codebook's order. Each row is\n"
+    "         the event gdelt-GLOBALEVENTID, so importing again updates it:\n"
+    "         kind from the CAMEO EventCode (042, 043 visit; 036, 040, 044,\n"
+    "         045, 046 meeting; 057 agreement; others other), cameo, start\n"
+    "         from SQLDATE (a day), countries from the actors' codes and\n"
+    "         ActionGeo (as ISO 3166 alpha-2), place from ActionGeo, the\n"
+    "         actors as participants, SOURCEURL as the source, a title\n"
+    "         \"ACTOR1 \u2192 ACTOR2: <CAMEO name>\", the tag gdelt, and every\n"
+    "         other column in extra.gdelt. Rows are never merged: a visit\n"
+    "         coded 042 and 043, or a repeated row, stays one event per id.\n"
+    "  csv    RFC 4180 (quoted fields may hold commas, quotes as \"\" and line\n"
+    "         ends; CRLF and a byte order mark are fine). The first row names\n"
+    "         each column's event field: id, kind, cameo, title, summary,\n"
+    "         lang, start, end, parent, place.name, place.city,\n"
+    "         place.country, place.lat, place.lon, countries, tags, sources\n"
+    "         (URLs), participants (names), extra.KEY (dots nest). Lists are\n"
+    "         separated by ';'. An empty field leaves its event field out.\n"
     "\n"
     "Options:\n"
-    "  --skip-invalid  report each bad line, leave it out and go on; exit 5\n"
-    "                  at the end when a line was left out\n"
+    "  --format F      jsonl, gdelt or csv\n"
+    "  --skip-invalid  report each bad record, leave it out and go on; exit 5\n"
+    "                  at the end when a record was left out (a CSV header\n"
+    "                  that names no event fields still stops the import)\n"
     "\n"
     "The number of events imported is reported on stderr at the end.\n",
     cmd_import_opts, 1, 1, cmd_import_run

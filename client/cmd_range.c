@@ -85,36 +85,45 @@ static void cmd_range_row(render_table *t, const json_t *ev)
     buf_release(&countries);
 }
 
-/* Page through the selection, printing JSON lines as pages come, or
- * collecting table rows (the widths need every row) when table is set. */
-static int cmd_range_walk(cli_ctx *ctx, json_t *params, size_t want, render_table *table)
+int cmd_range_each(cli_ctx *ctx, json_t *params, size_t want, cmd_range_page_fn page,
+                   void *arg)
 {
     char *cursor = NULL;
     size_t got = 0;
     int rc = 0;
     do {
         size_t left = want ? want - got : CMD_RANGE_PAGE;
-        json_t *events, *ev;
-        size_t i;
+        json_t *events;
         rc = cmd_range_page(ctx, params, left < CMD_RANGE_PAGE ? left : CMD_RANGE_PAGE,
                             &cursor, &events);
         if (rc)
             break;
-        json_array_foreach(events, i, ev) {
-            if (want && got == want)
-                break;
-            if (table)
-                cmd_range_row(table, ev);
-            else
-                cli_print_json(ev);
-            got++;
-        }
+        size_t n = json_array_size(events);
+        if (want && n > want - got)
+            n = want - got;
+        rc = page(arg, events, n);
         json_decref(events);
-        if (!table && (rc = cli_flush_stdout()) != 0)
-            break;
-    } while (cursor && (!want || got < want));
+        got += n;
+    } while (rc == 0 && cursor && (!want || got < want));
     free(cursor);
     return rc;
+}
+
+/* Pages as JSON lines, flushed page by page so that a reader sees them come. */
+static int cmd_range_print_page(void *arg, const json_t *events, size_t n)
+{
+    (void)arg;
+    for (size_t i = 0; i < n; i++)
+        cli_print_json(json_array_get(events, i));
+    return cli_flush_stdout();
+}
+
+/* Pages as table rows: the widths need every row before the first is printed. */
+static int cmd_range_table_page(void *arg, const json_t *events, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cmd_range_row(arg, json_array_get(events, i));
+    return 0;
 }
 
 int cmd_range_list(cli_ctx *ctx, const opts_result *o, json_t *params)
@@ -137,10 +146,10 @@ int cmd_range_list(cli_ctx *ctx, const opts_result *o, json_t *params)
         want = (size_t)n;
     }
     if (ctx->json)
-        return cmd_range_walk(ctx, params, want, NULL);
+        return cmd_range_each(ctx, params, want, cmd_range_print_page, NULL);
     render_table *t = render_table_new(cmd_range_cols,
                                        sizeof cmd_range_cols / sizeof cmd_range_cols[0]);
-    rc = cmd_range_walk(ctx, params, want, t);
+    rc = cmd_range_each(ctx, params, want, cmd_range_table_page, t);
     if (rc == 0) {
         render_table_print(t, stdout, render_terminal_width(STDOUT_FILENO));
         rc = cli_flush_stdout();
@@ -182,7 +191,7 @@ static int cmd_range_export_run(cli_ctx *ctx, const opts_result *o)
     json_t *params = json_object();
     int rc = filter_opts_params(ctx, o, 0, params);
     if (rc == 0)
-        rc = cmd_range_walk(ctx, params, 0, NULL);
+        rc = cmd_range_each(ctx, params, 0, cmd_range_print_page, NULL);
     json_decref(params);
     return rc;
 }

@@ -56,7 +56,7 @@ typedef struct {
     size_t unsaved_changes;  /* changes printed since the file was written */
     int64_t saved_at_ms;     /* when it was written (0: never) */
     int save_failed;         /* reported once; not tried again at exit */
-    uint64_t sub;            /* the current subscription */
+    uint64_t sub;            /* the current subscription (annals_subscribe) */
     int64_t silence_ms;      /* 0: wait for the server without limit */
     int64_t heard_at_ms;     /* when the server last sent something */
     int backoff_ms;          /* the last pause before reconnecting; 0: none */
@@ -64,7 +64,8 @@ typedef struct {
 } cmd_watch_state;
 
 /* Set by SIGINT and SIGTERM, whose handler also writes to the pipe that
- * every wait watches (remote_set_wake_fd), so no wait outlives the signal. */
+ * every wait of the connection watches (annals_set_wake_fd), so no wait
+ * outlives the signal. */
 static volatile sig_atomic_t cmd_watch_stop;
 static int cmd_watch_wake[2] = { -1, -1 };
 
@@ -329,14 +330,9 @@ static void cmd_watch_print_heartbeat(const cmd_watch_state *st, uint64_t seq)
 
 /* ---- the conversation ---- */
 
-/* The one map of a notification's params, as JSON, or NULL. */
-static json_t *cmd_watch_note_map(const remote_note *note)
-{
-    const msgpack_object *p = note->params;
-    if (p->via.array.size < 1 || p->via.array.ptr[0].type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    return jsonmp_to_json(&p->via.array.ptr[0]);
-}
+/* What the callback returns to have the caller subscribe again (an
+ * overflow); exit codes are the other positive values it returns. */
+#define CMD_WATCH_RESUBSCRIBE 1
 
 /* A non-negative integer field of m into *out; -1 when it is not one. */
 static int cmd_watch_uint(const json_t *m, const char *key, uint64_t *out)
@@ -348,13 +344,12 @@ static int cmd_watch_uint(const json_t *m, const char *key, uint64_t *out)
     return 0;
 }
 
-/* The gone error: what was trimmed and where the log now starts. */
-static void cmd_watch_report_gone(const cmd_watch_state *st, const json_t *error)
+/* Gone, as an error or a notification: what was trimmed and where the log
+ * now starts (when known). */
+static void cmd_watch_report_gone(const cmd_watch_state *st, int have_oldest, uint64_t oldest)
 {
-    uint64_t oldest;
-    const json_t *details = json_array_get(error, 2);
     char tail[96] = "";
-    if (cmd_watch_uint(details, "oldest", &oldest) == 0)
+    if (have_oldest)
         snprintf(tail, sizeof tail, "; the oldest change still available is seq %llu",
                  (unsigned long long)oldest);
     cli_error("gone: the changes after seq %llu were trimmed from the server's change "
@@ -364,106 +359,10 @@ static void cmd_watch_report_gone(const cmd_watch_state *st, const json_t *error
               st->resume ? " (and remove the resume file)" : "");
 }
 
-/* Subscribe on r from st->last (or from now on). Returns 0, CMD_WATCH_RETRY
- * (st->err set), or an exit code after reporting. */
-static int cmd_watch_subscribe(cmd_watch_state *st, remote_t *r)
+/* Print a change (ch, the notification's map), then count it as
+ * processed. Returns 0 or an exit code. */
+static int cmd_watch_on_change(cmd_watch_state *st, json_t *ch, uint64_t seq)
 {
-    msgpack_packer pk;
-    remote_reply rep;
-    json_t *res = NULL, *error = NULL;
-    const char *key;
-    json_t *val;
-
-    uint32_t id = remote_begin(r, "subscribe", &pk);
-    msgpack_pack_array(&pk, 1);
-    msgpack_pack_map(&pk, json_object_size(st->filter) + (st->have_last ? 1 : 0));
-    if (st->have_last) {
-        /* Packed here, not through JSON: a seq is a uint64. */
-        buf_pack_cstr(&pk, "since");
-        msgpack_pack_uint64(&pk, st->last);
-    }
-    json_object_foreach(st->filter, key, val) {
-        buf_pack_cstr(&pk, key);
-        jsonmp_pack(&pk, val);
-    }
-    if (remote_flush(r, st->err, sizeof st->err) < 0)
-        return CMD_WATCH_RETRY;
-    if (remote_recv(r, id, &rep, st->err, sizeof st->err) < 0) {
-        remote_reply_release(&rep);
-        return CMD_WATCH_RETRY;
-    }
-    int rc = cli_reply(&rep, &res, &error);
-    int closing = rep.closing;
-    remote_reply_release(&rep);
-    if (error) {
-        const char *code = cli_error_code(error);
-        int e = error_from_wire(code, strlen(code));
-        if (e == ERROR_GONE) {
-            cmd_watch_report_gone(st, error);
-            rc = CLI_SERVER;
-        } else if (e == ERROR_BUSY && closing && st->resume) {
-            snprintf(st->err, sizeof st->err, "%s: busy: %s", remote_label(r),
-                     cli_error_message(error));
-            rc = CMD_WATCH_RETRY;
-        } else {
-            rc = cli_report(error);
-        }
-        json_decref(error);
-        return rc;
-    }
-    uint64_t sub, seq;
-    if (cmd_watch_uint(res, "sub", &sub) < 0 || cmd_watch_uint(res, "seq", &seq) < 0) {
-        json_decref(res);
-        cli_error("protocol error: the result of subscribe is not a map with sub and seq");
-        return CLI_CONN;
-    }
-    json_decref(res);
-    st->sub = sub;
-    /* From now on: every change up to seq is none of our business, so seq
-     * is where a reconnection resumes. */
-    if (!st->have_last)
-        cmd_watch_advance(st, seq);
-    return 0;
-}
-
-/* Ask the server whether it is still there after a long silence. Returns
- * 0 or CMD_WATCH_RETRY. Changes that arrive meanwhile are kept (remote_keep_notes). */
-static int cmd_watch_probe(cmd_watch_state *st, remote_t *r)
-{
-    msgpack_packer pk;
-    remote_reply rep;
-    char err[512];
-    uint32_t id = remote_begin(r, "ping", &pk);
-    msgpack_pack_array(&pk, 0);
-    int rc = remote_flush(r, err, sizeof err);
-    if (rc == 0)
-        rc = remote_recv(r, id, &rep, err, sizeof err);
-    else
-        msgpack_unpacked_init(&rep.msg);
-    if (rc == 0 && rep.error) {
-        snprintf(err, sizeof err, "it answered a ping with an error");
-        rc = -1;
-    }
-    remote_reply_release(&rep);
-    if (rc < 0) {
-        snprintf(st->err, sizeof st->err, "nothing from %s for %g s, and then: %s",
-                 remote_label(r), (double)st->silence_ms / 1000.0, err);
-        return CMD_WATCH_RETRY;
-    }
-    return 0;
-}
-
-/* Print a change, then count it as processed. Returns 0 or an exit code. */
-static int cmd_watch_on_change(cmd_watch_state *st, json_t *ch)
-{
-    uint64_t seq;
-    const char *op = json_string_value(json_object_get(ch, "op"));
-    if (cmd_watch_uint(ch, "seq", &seq) < 0 || !op ||
-        (strcmp(op, "put") != 0 && strcmp(op, "delete") != 0) ||
-        !json_is_string(json_object_get(ch, "id"))) {
-        cli_error("protocol error: a change notification without seq, op or id");
-        return CLI_CONN;
-    }
     /* Never twice: the server sends each seq once, but a resubscription
      * starts where we say, and we say the last one printed. */
     if (st->have_last && seq <= st->last)
@@ -481,65 +380,128 @@ static int cmd_watch_on_change(cmd_watch_state *st, json_t *ch)
     return cmd_watch_checkpoint(st, 0);
 }
 
-/* Handle one notification. Returns 0, 1 to subscribe again (overflow),
- * CMD_WATCH_RETRY, or an exit code. */
-static int cmd_watch_on_note(cmd_watch_state *st, remote_t *r, const remote_note *note)
+/* The subscription's callback (annals_note_cb): print, checkpoint, and stop
+ * annals_follow with CMD_WATCH_RESUBSCRIBE after an overflow or an exit
+ * code. */
+static int cmd_watch_on_note(annals_conn *c, const annals_note *note, void *userdata)
 {
-    if (remote_note_is(note, "error")) {
-        /* [2, "error", [[code, message]]]: the server is closing us. */
-        json_t *error = note->params->via.array.size >= 1
-            ? jsonmp_to_json(&note->params->via.array.ptr[0]) : json_array();
-        const char *code = cli_error_code(error);
-        int rc;
-        if (st->resume) {
-            snprintf(st->err, sizeof st->err, "%s closed the connection: %s: %s",
-                     remote_label(r), code, cli_error_message(error));
-            rc = CMD_WATCH_RETRY;
-        } else {
-            rc = cli_report(error);
-        }
-        json_decref(error);
+    cmd_watch_state *st = userdata;
+    int rc = 0;
+    (void)c;
+    st->heard_at_ms = cmd_watch_now_ms();
+    switch (note->kind) {
+    case ANNALS_NOTE_CHANGE: {
+        json_t *ch = jsonmp_to_json(note->params);
+        rc = cmd_watch_on_change(st, ch, note->seq);
+        json_decref(ch);
         return rc;
     }
-    int change = remote_note_is(note, "change");
-    int heartbeat = remote_note_is(note, "heartbeat");
-    int overflow = remote_note_is(note, "overflow");
-    if (!change && !heartbeat && !overflow)
-        return 0;    /* a notification this client does not know: not ours */
-    json_t *m = cmd_watch_note_map(note);
-    uint64_t sub, seq;
-    if (!m || cmd_watch_uint(m, "sub", &sub) < 0 || cmd_watch_uint(m, "seq", &seq) < 0) {
-        json_decref(m);
-        cli_error("protocol error: a %.*s notification without sub or seq",
-                  (int)note->method_len, note->method);
-        return CLI_CONN;
-    }
-    int rc = 0;
-    if (sub != st->sub) {
-        /* What an earlier subscription of this connection had queued. */
-    } else if (change) {
-        rc = cmd_watch_on_change(st, m);
-    } else if (heartbeat) {
-        if (cmd_watch_reader_gone()) {
-            rc = CLI_STOP;
-        } else if (st->heartbeats) {
-            cmd_watch_print_heartbeat(st, seq);
-            rc = cli_flush_stdout();
+    case ANNALS_NOTE_HEARTBEAT:
+        if (cmd_watch_reader_gone())
+            return CLI_STOP;
+        if (st->heartbeats) {
+            cmd_watch_print_heartbeat(st, note->seq);
+            if ((rc = cli_flush_stdout()) != 0)
+                return rc;
         }
-        if (rc == 0) {
-            cmd_watch_advance(st, seq);
-            rc = cmd_watch_checkpoint(st, 0);
-        }
-    } else {
+        cmd_watch_advance(st, note->seq);
+        return cmd_watch_checkpoint(st, 0);
+    case ANNALS_NOTE_OVERFLOW:
         /* seq is the last change sent, which we printed: since = last
          * misses nothing even if the two ever disagreed. */
         cli_error("the server ended the subscription because this client read too "
                   "slowly (overflow at seq %llu); subscribing again after seq %llu",
-                  (unsigned long long)seq, (unsigned long long)st->last);
-        rc = 1;
+                  (unsigned long long)note->seq, (unsigned long long)st->last);
+        return CMD_WATCH_RESUBSCRIBE;
+    case ANNALS_NOTE_GONE:
+        cmd_watch_report_gone(st, 1, note->oldest);
+        return CLI_SERVER;
     }
-    json_decref(m);
+    return 0;
+}
+
+/* A server error (status) of conn during the watch: gone is explained;
+ * a connection the server closes as busy is retried with --resume.
+ * Returns an exit code or CMD_WATCH_RETRY. */
+static int cmd_watch_server_error(cmd_watch_state *st, annals_conn *c, int status)
+{
+    json_t *res, *error;
+    int rc;
+    cli_reply(c, status, NULL, &res, &error);
+    const char *code = cli_error_code(error);
+    int e = error_from_wire(code, strlen(code));
+    if (e == ERROR_GONE) {
+        uint64_t oldest;
+        int have = cmd_watch_uint(json_array_get(error, 2), "oldest", &oldest) == 0;
+        cmd_watch_report_gone(st, have, oldest);
+        rc = CLI_SERVER;
+    } else if (!annals_alive(c) && st->resume) {
+        snprintf(st->err, sizeof st->err, "%s closed the connection: %s: %s",
+                 annals_label(c), code, cli_error_message(error));
+        rc = CMD_WATCH_RETRY;
+    } else {
+        rc = cli_report(error);
+    }
+    json_decref(error);
     return rc;
+}
+
+/* Subscribe on c from st->last (or from now on). Returns 0, CMD_WATCH_RETRY
+ * (st->err set), or an exit code after reporting. */
+static int cmd_watch_subscribe(cmd_watch_state *st, annals_conn *c)
+{
+    msgpack_packer pk;
+    buf_t params;
+    const char *key;
+    json_t *val;
+    uint64_t seq;
+
+    buf_init(&params);
+    buf_packer_init(&pk, &params);
+    msgpack_pack_map(&pk, json_object_size(st->filter) + (st->have_last ? 1 : 0));
+    if (st->have_last) {
+        /* Packed here, not through JSON: a seq is a uint64. */
+        buf_pack_cstr(&pk, "since");
+        msgpack_pack_uint64(&pk, st->last);
+    }
+    json_object_foreach(st->filter, key, val) {
+        buf_pack_cstr(&pk, key);
+        jsonmp_pack(&pk, val);
+    }
+    int rc = annals_subscribe_packed(c, params.data, params.len, cmd_watch_on_note, st,
+                                     &st->sub, &seq);
+    buf_release(&params);
+    if (rc == ANNALS_NOTFOUND || rc == ANNALS_ESERVER)
+        return cmd_watch_server_error(st, c, rc);
+    if (rc == ANNALS_EPROTO) {
+        cli_error("%s", annals_errmsg(c));
+        return CLI_CONN;
+    }
+    if (rc) {
+        snprintf(st->err, sizeof st->err, "%s", annals_errmsg(c));
+        return CMD_WATCH_RETRY;
+    }
+    /* From now on: every change up to seq is none of our business, so seq
+     * is where a reconnection resumes. */
+    if (!st->have_last)
+        cmd_watch_advance(st, seq);
+    return 0;
+}
+
+/* Ask the server whether it is still there after a long silence. Returns
+ * 0 or CMD_WATCH_RETRY. Changes that arrive meanwhile are kept for
+ * annals_follow. */
+static int cmd_watch_probe(cmd_watch_state *st, annals_conn *c)
+{
+    int rc = annals_ping(c);
+    if (rc) {
+        snprintf(st->err, sizeof st->err, "nothing from %s for %g s, and then: %s",
+                 annals_label(c), (double)st->silence_ms / 1000.0,
+                 rc == ANNALS_ESERVER || rc == ANNALS_NOTFOUND
+                 ? "it answered a ping with an error" : annals_errmsg(c));
+        return CMD_WATCH_RETRY;
+    }
+    return 0;
 }
 
 /* How long to wait for the next notification: until the checkpoint is due
@@ -577,13 +539,12 @@ static int cmd_watch_session(cmd_watch_state *st)
         json_decref(error);
         return rc;
     }
-    remote_t *r = ctx->remote;
-    remote_keep_notes(r);
-    rc = cmd_watch_subscribe(st, r);
+    annals_conn *c = ctx->conn;
+    rc = cmd_watch_subscribe(st, c);
     if (rc)
         return rc;
     if (st->backoff_ms)
-        cli_error("subscribed again to %s after seq %llu", remote_label(r),
+        cli_error("subscribed again to %s after seq %llu", annals_label(c),
                   (unsigned long long)st->last);
     st->backoff_ms = 0;
     st->heard_at_ms = cmd_watch_now_ms();
@@ -591,34 +552,32 @@ static int cmd_watch_session(cmd_watch_state *st)
         return rc;
 
     while (!cmd_watch_stop) {
-        remote_note note;
-        int got = remote_next_note(r, cmd_watch_wait_ms(st, cmd_watch_now_ms()), &note,
-                                   st->err, sizeof st->err);
-        int64_t now = cmd_watch_now_ms();
-        if (got < 0) {
-            remote_note_release(&note);
-            return cmd_watch_stop ? CLI_OK : CMD_WATCH_RETRY;
-        }
-        if (got == 0) {
-            if (cmd_watch_reader_gone())
-                return CLI_STOP;
-            if (st->resume && st->unsaved && now - st->saved_at_ms >= CMD_WATCH_SAVE_MS &&
-                (rc = cmd_watch_save(st)) != 0)
+        rc = annals_follow(c, cmd_watch_wait_ms(st, cmd_watch_now_ms()));
+        if (rc == CMD_WATCH_RESUBSCRIBE) {
+            if ((rc = cmd_watch_subscribe(st, c)) != 0)
                 return rc;
-            if (st->silence_ms && now - st->heard_at_ms >= st->silence_ms) {
-                if ((rc = cmd_watch_probe(st, r)) != 0)
-                    return cmd_watch_stop ? CLI_OK : rc;
-                st->heard_at_ms = cmd_watch_now_ms();
-            }
             continue;
         }
-        st->heard_at_ms = now;
-        rc = cmd_watch_on_note(st, r, &note);
-        remote_note_release(&note);
-        if (rc == 1)
-            rc = cmd_watch_subscribe(st, r);
-        if (rc)
+        if (rc > 0)
             return rc;
+        if (rc == ANNALS_ESERVER || rc == ANNALS_NOTFOUND)
+            return cmd_watch_server_error(st, c, rc);
+        if (rc < 0) {
+            snprintf(st->err, sizeof st->err, "%s", annals_errmsg(c));
+            return cmd_watch_stop ? CLI_OK : CMD_WATCH_RETRY;
+        }
+        /* The wait is over: whatever fell due meanwhile. */
+        int64_t now = cmd_watch_now_ms();
+        if (cmd_watch_reader_gone())
+            return CLI_STOP;
+        if (st->resume && st->unsaved && now - st->saved_at_ms >= CMD_WATCH_SAVE_MS &&
+            (rc = cmd_watch_save(st)) != 0)
+            return rc;
+        if (st->silence_ms && now - st->heard_at_ms >= st->silence_ms) {
+            if ((rc = cmd_watch_probe(st, c)) != 0)
+                return cmd_watch_stop ? CLI_OK : rc;
+            st->heard_at_ms = cmd_watch_now_ms();
+        }
     }
     return CLI_OK;
 }
@@ -670,7 +629,6 @@ static int cmd_watch_signals(struct sigaction *old_int, struct sigaction *old_te
     sa.sa_flags = SA_RESTART | SA_RESETHAND;
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
-    remote_set_wake_fd(cmd_watch_wake[0]);
     return 0;
 }
 
@@ -679,7 +637,6 @@ static void cmd_watch_signals_restore(const struct sigaction *old_int,
 {
     sigaction(SIGINT, old_int, NULL);
     sigaction(SIGTERM, old_term, NULL);
-    remote_set_wake_fd(-1);
     close(cmd_watch_wake[0]);
     close(cmd_watch_wake[1]);
     cmd_watch_wake[0] = cmd_watch_wake[1] = -1;
@@ -725,12 +682,15 @@ static int cmd_watch_run(cli_ctx *ctx, const opts_result *o)
     }
     if ((rc = cmd_watch_signals(&old_int, &old_term)) != 0)
         goto out;
+    ctx->has_wake_fd = 1;
+    ctx->wake_fd = cmd_watch_wake[0];
     rc = cmd_watch_follow(&st);
     /* Always on the way out: the last change printed is the place to
      * resume from. */
     int src = cmd_watch_checkpoint(&st, 1);
     if (rc == CLI_OK || rc == CLI_STOP)
         rc = src ? src : rc;
+    ctx->has_wake_fd = 0;
     cmd_watch_signals_restore(&old_int, &old_term);
 out:
     json_decref(st.filter);

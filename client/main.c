@@ -19,7 +19,8 @@ static const cli_command *const main_commands[] = {
     &cmd_server_ping, &cmd_server_hello, &cmd_server_stats,
     &cmd_event_put, &cmd_event_get, &cmd_event_delete,
     &cmd_range_range, &cmd_range_count, &cmd_query_search, &cmd_query_hist, &cmd_query_top,
-    &cmd_import_import, &cmd_range_export, &cmd_watch_watch, &cmd_server_backup,
+    &cmd_render_render, &cmd_import_import, &cmd_range_export, &cmd_watch_watch,
+    &cmd_server_backup,
     NULL
 };
 

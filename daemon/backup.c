@@ -22,6 +22,8 @@ typedef struct {
     conn_t *conn;           /* kept alive by its pending_jobs until the reply */
     store_t *store;
     uint32_t msgid;
+    int method;             /* for stats (rpc_call.method_id, arrived_ns) */
+    uint64_t arrived_ns;
     char *dir;              /* owned: the directory to create, absolute */
     uint64_t started_ms;
     /* results, written by the thread pool, read after it */
@@ -173,6 +175,7 @@ static void on_backup_done(uv_work_t *req, int status)
             msgpack_pack_uint64(&pk, b->bytes);
         }
     }
+    metrics_reply(&srv->metrics, b->method, b->rc, b->arrived_ns);
     c->pending_jobs--;
     c->held = 0;
     free(b->dir);
@@ -218,6 +221,8 @@ int backup_start(rpc_call *call)
     b->conn = call->conn;
     b->store = srv->store;
     b->msgid = call->msgid;
+    b->method = call->method_id;
+    b->arrived_ns = call->arrived_ns;
     b->dir = xstrndup(path, len);
     b->started_ms = server_now_ms();
     if ((rc = uv_queue_work(srv->loop, &b->req, on_backup_work, on_backup_done)) < 0) {

@@ -59,13 +59,25 @@ static void conn_free(conn_t *c)
     server_conn_gone(srv);
 }
 
+void conn_set_close_reason(conn_t *c, const char *why)
+{
+    if (!c->close_reason)
+        c->close_reason = why;
+}
+
 static void on_close(uv_handle_t *h)
 {
     conn_t *c = h->data;
     if (--c->handles_open > 0)
         return;
     c->closed = 1;
-    log_debug("conn %llu: closed", (unsigned long long)c->id);
+    /* One line per close, as one per open: counts only, never contents. */
+    uint64_t ms = uv_now(c->srv->loop) - c->opened_ms;
+    log_info("conn %llu (%s): closed (%s) after %llu.%03llu s: %llu requests, %llu bytes in, "
+             "%llu bytes out", (unsigned long long)c->id, c->peer[0] ? c->peer : "?",
+             c->close_reason ? c->close_reason : "closed", (unsigned long long)(ms / 1000),
+             (unsigned long long)(ms % 1000), (unsigned long long)c->requests,
+             (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
     if (c->pending_jobs == 0)
         conn_free(c);
 }
@@ -123,18 +135,28 @@ static void conn_end(conn_t *c)
         c->reading = 1;
 }
 
+/* n reply bytes were taken by the kernel. */
+static void conn_count_out(conn_t *c, size_t n)
+{
+    c->bytes_out += n;
+    c->srv->metrics.bytes_out += n;
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     conn_write *w = (conn_write *)req;
     conn_t *c = w->c;
     c->out_inflight -= w->len;
     c->last_active_ms = c->out_progress_ms = uv_now(c->srv->loop);
+    if (status >= 0)
+        conn_count_out(c, w->len);
     free(w->data);
     free(w);
     if (c->closing)
         return;
     if (status < 0) {
         log_debug("conn %llu: write failed: %s", (unsigned long long)c->id, uv_strerror(status));
+        conn_set_close_reason(c, "write error");
         conn_close(c);
         return;
     }
@@ -198,8 +220,10 @@ void conn_flush(conn_t *c)
         if (!c->subs) {
             uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
             int n = uv_try_write(&c->h.stream, &b, 1);
-            if (n > 0)
+            if (n > 0) {
                 sent = (size_t)n;
+                conn_count_out(c, sent);
+            }
             else if (n != UV_EAGAIN)
                 rc = n;
         }
@@ -214,6 +238,7 @@ void conn_flush(conn_t *c)
         }
         if (rc < 0) {
             log_debug("conn %llu: write failed: %s", (unsigned long long)c->id, uv_strerror(rc));
+            conn_set_close_reason(c, "write error");
             conn_close(c);
             return;
         }
@@ -242,6 +267,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
     conn_t *c = s->data;
     (void)b;
+    if (nread > 0) {
+        c->bytes_in += (size_t)nread;
+        c->srv->metrics.bytes_in += (size_t)nread;
+    }
     if (c->lingering) {
         if (nread == 0)
             return;      /* EAGAIN: nothing to read right now */
@@ -270,6 +299,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     if (nread != UV_EOF)
         log_debug("conn %llu: read error: %s", (unsigned long long)c->id, uv_strerror((int)nread));
+    conn_set_close_reason(c, nread == UV_EOF ? "client closed" : "read error");
     c->eof = 1;
     uv_read_stop(&c->h.stream);
     c->reading = 0;
@@ -364,6 +394,8 @@ static void conn_protocol_error(conn_t *c, int frame_rc, const char *p, size_t a
         break;
     }
     log_info("conn %llu (%s): %s", (unsigned long long)c->id, c->peer, msg);
+    c->srv->metrics.framing++;
+    conn_set_close_reason(c, "protocol error");
     buf_init(&out);
     if (rpc_peek_msgid(p, avail, &msgid) == 0)
         rpc_pack_response_error(&out, msgid, code, msg, -1);
@@ -406,6 +438,10 @@ void conn_process(conn_t *c)
             conn_protocol_error(c, fr, p, avail);
             break;
         }
+        /* A request kept waiting (RPC_WAIT) is framed again later: its
+         * latency counts from the first time. */
+        if (!c->req_arrived_ns)
+            c->req_arrived_ns = metrics_now_ns();
         /* The framer bounded the sizes, so decoding allocates at most a
          * small multiple of max_message_size. The objects live in the
          * server's zone, cleared (back to its first chunk) once the message
@@ -414,6 +450,8 @@ void conn_process(conn_t *c)
         msgpack_unpack_return ur = msgpack_unpack(p, mlen, &off, &srv->zone, &msg);
         if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
             msgpack_zone_clear(&srv->zone);
+            srv->metrics.framing++;
+            conn_set_close_reason(c, "protocol error");
             buf_t out;
             buf_init(&out);
             rpc_pack_notification_error(&out, ERROR_INTERNAL, "could not decode the message");
@@ -430,6 +468,7 @@ void conn_process(conn_t *c)
             break;
         }
         c->waiting = 0;
+        c->req_arrived_ns = 0;
         c->in_done += mlen;
         c->msg_started_ms = uv_now(srv->loop);    /* the next message's turn begins */
     }
@@ -501,6 +540,7 @@ void conn_check_timeouts(conn_t *c, uint64_t now)
             log_info("conn %llu (%s): %zu bytes of replies not taken for %llu ms (output_timeout); "
                      "closing the connection", (unsigned long long)c->id, c->peer, c->out_inflight,
                      (unsigned long long)(now - c->out_progress_ms));
+            conn_set_close_reason(c, "output_timeout");
             conn_close(c);
             return;
         }
@@ -513,11 +553,13 @@ void conn_check_timeouts(conn_t *c, uint64_t now)
     if (partial && cfg->request_timeout_ms && now - c->msg_started_ms >= cfg->request_timeout_ms) {
         snprintf(msg, sizeof msg, "a message was still incomplete %llu ms after it began (request_timeout); "
                  "closing the connection", (unsigned long long)(now - c->msg_started_ms));
+        conn_set_close_reason(c, "request_timeout");
     } else if (!partial && cfg->idle_timeout_ms && !c->subs && c->pending_jobs == 0 &&
                c->in.len == c->in_done && c->out.len == 0 && c->out_inflight == 0 &&
                now - c->last_active_ms >= cfg->idle_timeout_ms) {
         snprintf(msg, sizeof msg, "idle for %llu ms (idle_timeout); closing the connection",
                  (unsigned long long)(now - c->last_active_ms));
+        conn_set_close_reason(c, "idle_timeout");
     } else {
         return;
     }
@@ -533,6 +575,7 @@ void conn_shutdown(conn_t *c)
 {
     if (c->closing)
         return;
+    conn_set_close_reason(c, "shutdown");
     c->eof = 1;
     conn_process(c);
 }
@@ -561,8 +604,10 @@ void conn_accept(server_t *srv, uv_stream_t *server)
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
+    c->opened_ms = uv_now(srv->loop);
     if ((rc = uv_accept(server, &c->h.stream)) < 0) {
         log_warn("accept failed: %s", uv_strerror(rc));
+        conn_set_close_reason(c, "accept failed");
         conn_close(c);
         return;
     }
@@ -587,7 +632,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
     }
     frame_init(&c->frame, &srv->limits);
     c->msg_started_ms = c->last_active_ms = uv_now(srv->loop);
-    log_debug("conn %llu: accepted from %s", (unsigned long long)c->id, c->peer);
+    log_info("conn %llu (%s): open", (unsigned long long)c->id, c->peer[0] ? c->peer : "?");
 
     if (srv->nconns > srv->cfg->max_connections) {
         buf_t out;
@@ -595,6 +640,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
         buf_init(&out);
         snprintf(msg, sizeof msg, "too many connections (max_connections is %u)", srv->cfg->max_connections);
         log_warn("conn %llu (%s): refused: %s", (unsigned long long)c->id, c->peer, msg);
+        conn_set_close_reason(c, "max_connections");
         rpc_pack_notification_error(&out, ERROR_BUSY, msg);
         conn_fail(c, out.data, out.len);
         buf_release(&out);

@@ -61,6 +61,12 @@ struct conn {
     int index_state;            /* CONN_INDEX_*: what the writer said of the index */
     int index_rc;               /* its error, when it failed */
     char index_err[512];
+    /* for stats and the close line of the log */
+    uint64_t req_arrived_ns;    /* when the request being handled was framed, or 0 */
+    uint64_t opened_ms;         /* loop time of the accept */
+    uint64_t requests;          /* answered or handed to the writer */
+    uint64_t bytes_in, bytes_out;
+    const char *close_reason;   /* static; the first cause of the close */
 };
 
 /* Where a read waiting for the deferred index stands (index_wait.c). */
@@ -88,6 +94,10 @@ void conn_fail(conn_t *c, const char *msg, size_t len);
 /* conn_finish: take no more requests; close once the replies queued so far
  * (and those of pending jobs) are written. */
 void conn_finish(conn_t *c);
+
+/* conn_set_close_reason: why c is being closed, for the log line of its
+ * close; the first reason given sticks. why must be static. */
+void conn_set_close_reason(conn_t *c, const char *why);
 
 /* conn_close: close now (replies not yet written are dropped). */
 void conn_close(conn_t *c);

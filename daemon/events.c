@@ -195,6 +195,7 @@ static void events_on_done(writer_job *job)
             msgpack_pack_uint64(&pk, job->seq);
         }
     }
+    metrics_reply(&srv->metrics, job->method, job->rc, job->arrived_ns);
     c->pending_jobs--;
     c->pending_bytes -= writer_job_bytes(job);
     /* The writer's acknowledgement goes out first; subscribers' copies are
@@ -208,6 +209,8 @@ static void events_submit(rpc_call *call, writer_job *job)
 {
     job->owner = call->conn;
     job->msgid = call->msgid;
+    job->method = call->method_id;
+    job->arrived_ns = call->arrived_ns;
     job->done = events_on_done;
     call->conn->pending_jobs++;
     call->conn->pending_bytes += writer_job_bytes(job);

@@ -43,6 +43,10 @@ struct feed_sub {
     uint64_t delivered;      /* the last seq sent (or the starting point) */
     int live;
     uint64_t quiet_since_ms; /* when it was last sent anything */
+    /* for stats */
+    uint64_t since;          /* the seq it started after */
+    uint64_t created_ms;     /* loop time of the subscribe */
+    int filtered;            /* a window or field filter was given */
 };
 
 /* Bytes queued for c and not yet taken by the kernel. (out_inflight would
@@ -196,7 +200,9 @@ int feed_subscribe(rpc_call *call)
     s->id = ++srv->next_sub_id;
     s->checked = s->delivered = since;
     s->live = !given;          /* from now on: nothing to catch up on */
-    s->quiet_since_ms = uv_now(s->conn->srv->loop);
+    s->quiet_since_ms = s->created_ms = uv_now(s->conn->srv->loop);
+    s->since = since;
+    s->filtered = call->params && call->params->via.map.size > (uint32_t)(given ? 1 : 0);
     s->next = srv->subs;
     srv->subs = s;
     s->conn_next = call->conn->subs;
@@ -417,6 +423,50 @@ void feed_conn_closed(conn_t *c)
                 break;
             }
         c->feed_dirty = 0;
+    }
+}
+
+/* ---- stats ---- */
+
+static void feed_pack_bool(msgpack_packer *pk, const char *key, int v)
+{
+    buf_pack_cstr(pk, key);
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+void feed_pack_list(server_t *srv, msgpack_packer *pk, uint64_t seq, size_t max)
+{
+    uint64_t now = uv_now(srv->loop);
+    size_t n = 0;
+    for (feed_sub *s = srv->subs; s && n < max; s = s->next)
+        n++;
+    msgpack_pack_array(pk, (uint32_t)n);
+    feed_sub *s = srv->subs;
+    for (size_t i = 0; i < n; i++, s = s->next) {
+        msgpack_pack_map(pk, 11);
+        buf_pack_cstr(pk, "sub");
+        msgpack_pack_uint64(pk, s->id);
+        buf_pack_cstr(pk, "conn");
+        msgpack_pack_uint64(pk, s->conn->id);
+        buf_pack_cstr(pk, "peer");
+        buf_pack_cstr(pk, s->conn->peer);
+        feed_pack_bool(pk, "live", s->live);
+        feed_pack_bool(pk, "filtered", s->filtered);
+        buf_pack_cstr(pk, "since");
+        msgpack_pack_uint64(pk, s->since);
+        buf_pack_cstr(pk, "checked");
+        msgpack_pack_uint64(pk, s->checked);
+        buf_pack_cstr(pk, "delivered");
+        msgpack_pack_uint64(pk, s->delivered);
+        buf_pack_cstr(pk, "lag");
+        msgpack_pack_uint64(pk, seq > s->checked ? seq - s->checked : 0);
+        buf_pack_cstr(pk, "queued_bytes");
+        msgpack_pack_uint64(pk, s->conn->closing ? 0 : feed_queued(s->conn));
+        buf_pack_cstr(pk, "age");
+        msgpack_pack_uint64(pk, (now - s->created_ms) / 1000);
     }
 }
 

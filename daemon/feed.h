@@ -33,6 +33,11 @@ void feed_flush(void *ud);
  * output queue is short. */
 void feed_pump(conn_t *c);
 
+/* feed_pack_list: pack an array describing the first max subscriptions
+ * (newest first) for stats; seq is the current seq their lag is counted
+ * from (PROTOCOL.md, stats). */
+void feed_pack_list(server_t *srv, msgpack_packer *pk, uint64_t seq, size_t max);
+
 /* feed_conn_closed: end c's subscriptions. */
 void feed_conn_closed(conn_t *c);
 

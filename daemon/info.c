@@ -1,8 +1,10 @@
 /* info.c: hello, ping and stats. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/auth.h"
+#include "daemon/feed.h"
 #include "daemon/info.h"
 #include "daemon/tokens.h"
 #include "proto/error.h"
@@ -12,6 +14,55 @@ static void info_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
 {
     buf_pack_cstr(pk, key);
     msgpack_pack_uint64(pk, v);
+}
+
+/* How many subscriptions stats lists (server.subscriptions counts them all). */
+#define INFO_SUBS_LISTED 100
+
+/* The latency percentiles stats reports, and their keys. */
+static const double info_percentiles[] = { 50, 90, 99 };
+static const char *const info_percentile_keys[] = { "p50", "p90", "p99" };
+#define INFO_NPERCENTILES (sizeof info_percentiles / sizeof info_percentiles[0])
+
+/* methods: {name: {requests, errors, errors_by_code, latency_us}} */
+static void info_pack_methods(msgpack_packer *pk, const metrics_t *m)
+{
+    msgpack_pack_map(pk, (uint32_t)m->nmethods);
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        buf_pack_cstr(pk, rpc_method_name(i));
+        msgpack_pack_map(pk, 4);
+        info_kv_uint(pk, "requests", mm->requests);
+        info_kv_uint(pk, "errors", mm->errors);
+        uint32_t ncodes = 0;
+        for (int k = 1; k < METRICS_CODES; k++)
+            ncodes += mm->errors_by_code[k] > 0;
+        buf_pack_cstr(pk, "errors_by_code");
+        msgpack_pack_map(pk, ncodes);
+        for (int k = 1; k < METRICS_CODES; k++)
+            if (mm->errors_by_code[k])
+                info_kv_uint(pk, error_wire_name(-k), mm->errors_by_code[k]);
+        uint64_t p[INFO_NPERCENTILES];
+        latency_percentiles(&mm->latency, info_percentiles, INFO_NPERCENTILES, p);
+        buf_pack_cstr(pk, "latency_us");
+        msgpack_pack_map(pk, INFO_NPERCENTILES + 1);
+        for (size_t j = 0; j < INFO_NPERCENTILES; j++)
+            info_kv_uint(pk, info_percentile_keys[j], p[j]);
+        info_kv_uint(pk, "max", mm->latency.max);
+    }
+}
+
+/* db's figures of the data file on disk: its size, and the bytes its
+ * blocks take (less for a sparse file: LMDB's map is allocated as used). */
+static void info_pack_file(msgpack_packer *pk, const char *dir)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (stat(path, &sb) != 0)
+        sb = (struct stat){ 0 };
+    info_kv_uint(pk, "file_bytes", (uint64_t)sb.st_size);
+    info_kv_uint(pk, "disk_bytes", (uint64_t)sb.st_blocks * 512);
 }
 
 int info_hello(rpc_call *call)
@@ -62,14 +113,14 @@ int info_stats(rpc_call *call)
     }
     writer_stats(srv->writer, &ws);
 
-    msgpack_pack_map(pk, 8);
+    msgpack_pack_map(pk, 11);
     info_kv_uint(pk, "events", st.events);
     info_kv_uint(pk, "seq", st.seq);
     info_kv_uint(pk, "changes", st.changes);
     info_kv_uint(pk, "trimmed", store_trimmed(srv->store));
 
     buf_pack_cstr(pk, "server");
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 10);
     buf_pack_cstr(pk, "version");
     buf_pack_cstr(pk, ANNALS_VERSION);
     info_kv_uint(pk, "pid", (uint64_t)getpid());
@@ -78,6 +129,14 @@ int info_stats(rpc_call *call)
     info_kv_uint(pk, "connections_total", srv->connections_total);
     info_kv_uint(pk, "requests", srv->requests);
     info_kv_uint(pk, "subscriptions", srv->nsubs);
+    info_kv_uint(pk, "bytes_in", srv->metrics.bytes_in);
+    info_kv_uint(pk, "bytes_out", srv->metrics.bytes_out);
+    buf_pack_cstr(pk, "protocol_errors");
+    msgpack_pack_map(pk, 4);
+    info_kv_uint(pk, "unknown_method", srv->metrics.unknown_method);
+    info_kv_uint(pk, "malformed", srv->metrics.malformed);
+    info_kv_uint(pk, "framing", srv->metrics.framing);
+    info_kv_uint(pk, "ignored", srv->metrics.ignored);
 
     buf_pack_cstr(pk, "writes");
     msgpack_pack_map(pk, 5);
@@ -95,12 +154,26 @@ int info_stats(rpc_call *call)
     info_kv_uint(pk, "failures", ws.index_failures);
 
     buf_pack_cstr(pk, "db");
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 8);
     buf_pack_cstr(pk, "path");
     buf_pack_cstr(pk, store_path(srv->store));
     info_kv_uint(pk, "map_size", st.map_size);
     info_kv_uint(pk, "used_bytes", st.used_bytes);
     info_kv_uint(pk, "page_size", st.page_size);
     info_kv_uint(pk, "format", STORE_FORMAT);
+    buf_pack_cstr(pk, "map_use");
+    msgpack_pack_double(pk, st.map_size ? (double)st.used_bytes / (double)st.map_size : 0.0);
+    info_pack_file(pk, store_path(srv->store));
+
+    buf_pack_cstr(pk, "changelog");
+    msgpack_pack_map(pk, 2);
+    info_kv_uint(pk, "first", st.changes_first);
+    info_kv_uint(pk, "last", st.changes_last);
+
+    buf_pack_cstr(pk, "methods");
+    info_pack_methods(pk, &srv->metrics);
+
+    buf_pack_cstr(pk, "subscriptions");
+    feed_pack_list(srv, pk, st.seq, INFO_SUBS_LISTED);
     return 0;
 }

@@ -44,7 +44,8 @@ static void main_usage(FILE *f)
         "clients call auth first (see PROTOCOL.md and config/annalsd.conf).\n"
         "\n"
         "Signals: SIGINT and SIGTERM stop accepting, answer what is in flight,\n"
-        "and close the database cleanly.\n"
+        "and close the database cleanly. SIGHUP is logged and ignored: the\n"
+        "configuration and tokens are read only at start.\n"
         "Exit status: 0 after a clean shutdown, 1 on a start-up error, 2 on a usage error.\n");
 }
 

@@ -10,6 +10,7 @@
 #include "daemon/index_wait.h"
 #include "daemon/info.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/params.h"
 #include "daemon/query.h"
 #include "daemon/rpc.h"
@@ -47,9 +48,21 @@ static const rpc_method rpc_methods[] = {
     { "backup",   backup_start,    0, 0, { "path", NULL } },
 };
 
+#define RPC_NMETHODS (sizeof rpc_methods / sizeof rpc_methods[0])
+
+size_t rpc_method_count(void)
+{
+    return RPC_NMETHODS;
+}
+
+const char *rpc_method_name(size_t i)
+{
+    return i < RPC_NMETHODS ? rpc_methods[i].name : NULL;
+}
+
 static const rpc_method *rpc_find(const char *name, size_t len)
 {
-    for (size_t i = 0; i < sizeof rpc_methods / sizeof rpc_methods[0]; i++)
+    for (size_t i = 0; i < RPC_NMETHODS; i++)
         if (strlen(rpc_methods[i].name) == len && memcmp(rpc_methods[i].name, name, len) == 0)
             return &rpc_methods[i];
     return NULL;
@@ -174,6 +187,7 @@ static int rpc_shape_error(conn_t *c, const msgpack_object *msg, int busy, const
 {
     if (busy)
         return RPC_WAIT;
+    c->srv->metrics.malformed++;
     if (msg->type == MSGPACK_OBJECT_ARRAY && msg->via.array.size >= 2 &&
         msg->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
         msg->via.array.ptr[0].via.u64 == 0 &&
@@ -195,6 +209,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         return rpc_shape_error(c, msg, busy, "message type must be 0 (request), 1 or 2");
     if (a[0].via.u64 != 0) {
         /* Responses and notifications from a client: we define none. */
+        c->srv->metrics.ignored++;
         log_debug("conn %llu: ignored a message of type %llu", (unsigned long long)c->id,
                   (unsigned long long)a[0].via.u64);
         return RPC_HANDLED;
@@ -210,6 +225,8 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
     call.conn = c;
     call.msgid = (uint32_t)a[1].via.u64;
     call.err_index = -1;
+    call.method_id = -1;
+    call.arrived_ns = c->req_arrived_ns;
 
     const rpc_method *m = NULL;
     int rc;
@@ -233,6 +250,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         if (busy && c->pending_bytes >= c->srv->cfg->output_limit)
             return RPC_WAIT;
         call.method = m->name;
+        call.method_id = (int)(m - rpc_methods);
         call.params = a[3].via.array.size ? &a[3].via.array.ptr[0] : NULL;
         /* Rights first: a caller without them learns nothing from the
          * checks of its parameters. */
@@ -256,23 +274,36 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         if (rc != 0)
             c->out.len = mark;   /* drop the half-packed success */
         if (rc == RPC_DEFERRED) {
+            /* Accounted for where its reply is queued. */
             c->srv->requests++;
+            c->requests++;
             return RPC_HANDLED;
         }
         if (rc && busy)
             return RPC_WAIT;
     }
     c->srv->requests++;
+    c->requests++;
+    if (m)
+        metrics_reply(&c->srv->metrics, (int)(m - rpc_methods), rc, call.arrived_ns);
+    else if (rc == ERROR_UNKNOWN_METHOD)
+        c->srv->metrics.unknown_method++;
+    else
+        c->srv->metrics.malformed++;     /* the method is not a string */
     if (rc) {
         if (call.err_detail)
             rpc_pack_response_error_detail(&c->out, call.msgid, rc, call.err, call.err_detail,
                                            call.err_detail_value);
         else
             rpc_pack_response_error(&c->out, call.msgid, rc, call.err, call.err_index);
+        /* A write's message may quote the event it refuses (a bad kind,
+         * a tag), and events stay out of the log. */
         log_debug("conn %llu: %s -> %s: %s", (unsigned long long)c->id, m ? m->name : "?",
-                  error_wire_name(rc), call.err);
+                  error_wire_name(rc), m && m->write ? "(message not logged)" : call.err);
     }
-    if (call.close_after)
+    if (call.close_after) {
+        conn_set_close_reason(c, "auth failures");
         conn_finish(c);
+    }
     return RPC_HANDLED;
 }

@@ -16,6 +16,8 @@ typedef struct {
     conn_t *conn;
     uint32_t msgid;
     const char *method;
+    int method_id;                  /* its index in the method table (rpc_method_name) */
+    uint64_t arrived_ns;            /* when the request was framed (metrics_now_ns) */
     const msgpack_object *params;   /* the named-parameter map, or NULL */
     msgpack_packer pk;              /* packs the result into conn->out */
     char err[512];                  /* message when the handler fails */
@@ -38,6 +40,11 @@ enum { RPC_HANDLED = 0, RPC_WAIT = 1 };
  * since anything answered at once would overtake their replies: the function
  * then returns RPC_WAIT without side effects, and the caller retries later. */
 int rpc_handle(conn_t *c, const msgpack_object *msg, int busy);
+
+/* rpc_method_count / rpc_method_name: the methods of the table, by index
+ * (the names are static). */
+size_t rpc_method_count(void);
+const char *rpc_method_name(size_t i);
 
 /* rpc_pack_response_error: append [1, msgid, [code, message(, details)], nil];
  * details is {index} when index >= 0, or {detail: value} when detail is set. */

@@ -14,6 +14,7 @@
 #include "daemon/conn.h"
 #include "daemon/feed.h"
 #include "daemon/log.h"
+#include "daemon/rpc.h"
 #include "daemon/server.h"
 
 uint64_t server_now_ms(void)
@@ -236,6 +237,18 @@ static void on_signal(uv_signal_t *h, int signum)
     server_stop(srv);
 }
 
+/* SIGHUP conventionally asks a daemon to reload. annalsd reads its
+ * configuration and tokens once, at start (a reload that half-applied new
+ * limits to open connections would be worse than none), so it says so and
+ * keeps serving rather than dying, as the default action would. */
+static void on_hangup(uv_signal_t *h, int signum)
+{
+    (void)h;
+    (void)signum;
+    log_warn("received SIGHUP; ignored: the configuration and tokens are read only at "
+             "start, restart annalsd to apply changes");
+}
+
 int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const tokens_t *tokens,
                  store_t *store)
 {
@@ -245,6 +258,7 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->tokens = tokens;
     srv->store = store;
     srv->started_ms = server_now_ms();
+    metrics_init(&srv->metrics, rpc_method_count());
     srv->limits = (frame_limits){ cfg->max_message_size, cfg->max_depth, cfg->max_array_length,
                                   cfg->max_map_length, cfg->max_string_length };
     if (!msgpack_zone_init(&srv->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
@@ -261,6 +275,8 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->sigint.data = srv->sigterm.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_signal_init(loop, &srv->sighup);
+    uv_signal_start(&srv->sighup, on_hangup, SIGHUP);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     uv_timer_init(loop, &srv->sweep_timer);
@@ -295,10 +311,12 @@ static void server_finish(server_t *srv)
     uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
     writer_stop(srv->writer);
     srv->writer = NULL;
     feed_stop(srv);
     msgpack_zone_destroy(&srv->zone);
+    metrics_release(&srv->metrics);
 }
 
 static void on_shutdown_timeout(uv_timer_t *t)

@@ -8,6 +8,7 @@
 #include <msgpack.h>
 
 #include "daemon/config.h"
+#include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "daemon/tokens.h"
 #include "daemon/writer.h"
@@ -27,7 +28,7 @@ typedef struct server {
     uv_pipe_t pipe;
     int has_tcp, has_pipe;
     char tcp_addr[128];           /* as bound, e.g. "127.0.0.1:7411" */
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     uv_timer_t shutdown_timer;
     uv_timer_t sweep_timer;       /* request, idle and output timeouts */
     conn_t *conns;                /* intrusive list of open connections */
@@ -49,6 +50,7 @@ typedef struct server {
     uint64_t connections_total;
     uint64_t requests;
     uint64_t next_conn_id;
+    metrics_t metrics;            /* per method, protocol errors, bytes */
 } server_t;
 
 /* server_start: listen as configured and install signal handlers; tokens

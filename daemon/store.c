@@ -407,6 +407,21 @@ int store_terms(store_reader *r, int field, store_term_cb cb, void *ud)
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : ERROR_INTERNAL;
 }
 
+/* The seq of the first or last (op) entry of the change log. */
+static int store_changes_end(store_reader *r, MDB_cursor_op op, uint64_t *seq)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (mdb_cursor_open(r->txn, r->s->changes, &cur))
+        return -1;
+    int rc = mdb_cursor_get(cur, &k, &v, op);
+    mdb_cursor_close(cur);
+    if (rc || k.mv_size != 8)
+        return -1;
+    *seq = index_seq_key_parse(k.mv_data);
+    return 0;
+}
+
 int store_stats(store_reader *r, store_stats_t *st)
 {
     MDB_stat ms;
@@ -418,6 +433,9 @@ int store_stats(store_reader *r, store_stats_t *st)
     if (mdb_stat(r->txn, r->s->changes, &ms))
         return ERROR_INTERNAL;
     st->changes = ms.ms_entries;
+    if (st->changes && (store_changes_end(r, MDB_FIRST, &st->changes_first) ||
+                        store_changes_end(r, MDB_LAST, &st->changes_last)))
+        return ERROR_INTERNAL;
     if (mdb_env_info(r->s->env, &info) || mdb_env_stat(r->s->env, &ms))
         return ERROR_INTERNAL;
     st->map_size = info.me_mapsize;

@@ -126,6 +126,7 @@ int store_changes(store_reader *r, uint64_t after, store_change_cb cb, void *ud)
 
 typedef struct {
     uint64_t events, changes, seq;
+    uint64_t changes_first, changes_last;   /* seqs of the change log's ends; 0 when empty */
     uint64_t map_size, used_bytes, page_size;
 } store_stats_t;
 

@@ -43,6 +43,8 @@ struct writer_job {
     uint32_t msgid;
     writer_done_cb done;    /* called on the loop thread once durable or failed */
     int many;               /* put_many: the reply lists every id */
+    int method;             /* for stats: the request's method (rpc_call.method_id) */
+    uint64_t arrived_ns;    /* and when it was framed */
     /* results */
     int rc;                 /* 0 or an ERROR_ code */
     char err[512];

@@ -1,0 +1,364 @@
+/* call.c: requests and replies of libannals: sending a request, matching
+ * replies to msgids (keeping those that come before they are asked for),
+ * keeping notifications for the feed, and the errors a call reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/internal.h"
+#include "proto/error.h"
+#include "proto/xalloc.h"
+
+#define ANNALS__STATUS_TABLE(X) \
+    X(ANNALS_OK,        "success") \
+    X(ANNALS_NOTFOUND,  "not found") \
+    X(ANNALS_ESERVER,   "the server returned an error") \
+    X(ANNALS_ECONN,     "connection failed") \
+    X(ANNALS_ETIMEDOUT, "timed out") \
+    X(ANNALS_EPROTO,    "protocol error") \
+    X(ANNALS_EINVAL,    "invalid argument") \
+    X(ANNALS_EINTR,     "interrupted")
+
+const char *annals_strerror(int status)
+{
+    switch (status) {
+#define ANNALS__STATUS_CASE_(code, text) case code: return text;
+    ANNALS__STATUS_TABLE(ANNALS__STATUS_CASE_)
+#undef ANNALS__STATUS_CASE_
+    }
+    return "unknown status";
+}
+
+const char *annals_errmsg(const annals_conn *c)
+{
+    return c ? c->msg : "";
+}
+
+const char *annals_error_code(const annals_conn *c)
+{
+    return c && c->have_code ? c->code : NULL;
+}
+
+const msgpack_object *annals_error(const annals_conn *c)
+{
+    return c ? c->err : NULL;
+}
+
+/* The string o as a NUL-terminated copy into out (cut to fit). */
+static void annals__copy_str(const msgpack_object *o, char *out, size_t size)
+{
+    size_t n = o->via.str.size < size - 1 ? o->via.str.size : size - 1;
+    memcpy(out, o->via.str.ptr, n);
+    out[n] = '\0';
+}
+
+int annals__server_error(annals_conn *c, const msgpack_object *error, msgpack_zone *zone)
+{
+    const msgpack_object *code = NULL, *msg = NULL;
+    if (error->type == MSGPACK_OBJECT_ARRAY) {
+        if (error->via.array.size >= 1 && error->via.array.ptr[0].type == MSGPACK_OBJECT_STR)
+            code = &error->via.array.ptr[0];
+        if (error->via.array.size >= 2 && error->via.array.ptr[1].type == MSGPACK_OBJECT_STR)
+            msg = &error->via.array.ptr[1];
+    }
+    /* A malformed error is still an error; PROTOCOL.md: treat an unknown
+     * code like internal. */
+    if (code && code->via.str.size > 0)
+        annals__copy_str(code, c->code, sizeof c->code);
+    else
+        snprintf(c->code, sizeof c->code, "internal");
+    c->have_code = 1;
+    int e = error_from_wire(c->code, strlen(c->code));
+    if (msg && msg->via.str.size > 0)
+        annals__copy_str(msg, c->msg, sizeof c->msg);
+    else
+        snprintf(c->msg, sizeof c->msg, "%s", error_message(e));
+    if (c->err_zone)
+        msgpack_zone_free(c->err_zone);
+    c->err_zone = zone;
+    c->err = error;
+    return e == ERROR_NOT_FOUND ? ANNALS_NOTFOUND : ANNALS_ESERVER;
+}
+
+int annals__closing(annals_conn *c, msgpack_unpacked *msg)
+{
+    const msgpack_object *params = &msg->data.via.array.ptr[2];
+    if (!c->closing_zone) {
+        c->closing_zone = msgpack_unpacked_release_zone(msg);
+        c->closing_err = params->via.array.ptr;
+    }
+    msgpack_unpacked_destroy(msg);
+    annals__server_error(c, c->closing_err, NULL);
+    snprintf(c->failure, sizeof c->failure, "%s closed the connection: %s: %.600s", c->label,
+             c->code, c->msg);
+    c->failed = ANNALS_ESERVER;
+    return ANNALS_ESERVER;
+}
+
+int annals__keeps_notes(const annals_conn *c)
+{
+    return c->nsubs > 0 || c->subscribing;
+}
+
+void annals__keep_note(annals_conn *c, msgpack_unpacked *msg)
+{
+    if (c->nnotes == c->notes_cap) {
+        if (c->notes_head > 0) {
+            memmove(c->notes, c->notes + c->notes_head,
+                    (c->nnotes - c->notes_head) * sizeof *c->notes);
+            c->nnotes -= c->notes_head;
+            c->notes_head = 0;
+        } else {
+            c->notes_cap = c->notes_cap ? c->notes_cap * 2 : 16;
+            c->notes = xrealloc(c->notes, c->notes_cap * sizeof *c->notes);
+        }
+    }
+    /* The queue takes the message's zone; msg starts afresh. */
+    c->notes[c->nnotes++] = *msg;
+    msgpack_unpacked_init(msg);
+}
+
+int annals__request(annals_conn *c, const char *method, const void *params, size_t len,
+                    uint32_t *msgid)
+{
+    msgpack_packer pk;
+    uint32_t id = c->next_msgid;
+    c->next_msgid = id == UINT32_MAX ? 1 : id + 1;
+    buf_packer_init(&pk, &c->out);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint32(&pk, 0);
+    msgpack_pack_uint32(&pk, id);
+    buf_pack_cstr(&pk, method);
+    if (params && len) {
+        msgpack_pack_array(&pk, 1);
+        buf_append(&c->out, params, len);
+    } else {
+        msgpack_pack_array(&pk, 0);
+    }
+    if (c->nwaiting == c->waiting_cap) {
+        c->waiting_cap = c->waiting_cap ? c->waiting_cap * 2 : 16;
+        c->waiting = xrealloc(c->waiting, c->waiting_cap * sizeof *c->waiting);
+    }
+    c->waiting[c->nwaiting++] = id;
+    int rc = annals__flush(c);
+    if (rc == ANNALS_OK && msgid)
+        *msgid = id;
+    return rc;
+}
+
+int annals_send(annals_conn *c, const char *method, const void *params, size_t len,
+                uint32_t *msgid)
+{
+    if (!c)
+        return ANNALS_EINVAL;
+    int rc = annals__begin(c);
+    if (rc)
+        return rc;
+    if (!method || !*method || !msgid || (len && !params))
+        return annals__invalid(c, "annals_send needs a method, a msgid and params of len bytes");
+    return annals__request(c, method, params, len, msgid);
+}
+
+/* The index of msgid among the requests waiting for their replies, or -1. */
+static long annals__waiting_index(const annals_conn *c, uint32_t msgid)
+{
+    for (size_t i = 0; i < c->nwaiting; i++)
+        if (c->waiting[i] == msgid)
+            return (long)i;
+    return -1;
+}
+
+static void annals__waiting_remove(annals_conn *c, size_t i)
+{
+    memmove(c->waiting + i, c->waiting + i + 1, (c->nwaiting - i - 1) * sizeof *c->waiting);
+    c->nwaiting--;
+}
+
+/* The response msg (checked: [1, msgid, error, result]) as the answer of
+ * the call: the result into reply, or the error. Takes msg. */
+static int annals__answer(annals_conn *c, msgpack_unpacked *msg, annals_reply *reply)
+{
+    const msgpack_object *a = msg->data.via.array.ptr;
+    if (a[2].type != MSGPACK_OBJECT_NIL) {
+        msgpack_zone *z = msgpack_unpacked_release_zone(msg);
+        msgpack_unpacked_destroy(msg);
+        return annals__server_error(c, &a[2], z);
+    }
+    reply->zone_ = msgpack_unpacked_release_zone(msg);
+    reply->result = &a[3];
+    msgpack_unpacked_destroy(msg);
+    return ANNALS_OK;
+}
+
+int annals__classify(annals_conn *c, const msgpack_unpacked *msg, uint32_t *msgid)
+{
+    const msgpack_object *o = &msg->data;
+    if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size >= 3 &&
+        o->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        const msgpack_object *a = o->via.array.ptr;
+        if (a[0].via.u64 == 1 && o->via.array.size == 4 &&
+            a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER && a[1].via.u64 <= UINT32_MAX) {
+            *msgid = (uint32_t)a[1].via.u64;
+            return 1;
+        }
+        if (a[0].via.u64 == 2 && o->via.array.size == 3 && a[1].type == MSGPACK_OBJECT_STR &&
+            a[2].type == MSGPACK_OBJECT_ARRAY)
+            return 2;
+    }
+    return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message that is not "
+                        "a msgpack-RPC response or notification", c->label);
+}
+
+int annals__is_closing_note(const msgpack_unpacked *msg)
+{
+    const msgpack_object *a = msg->data.via.array.ptr;
+    return a[1].via.str.size == 5 && memcmp(a[1].via.str.ptr, "error", 5) == 0 &&
+           a[2].via.array.size >= 1;
+}
+
+/* Keep the response msg (for msgid) for its own annals_recv. */
+static void annals__keep_reply(annals_conn *c, uint32_t msgid, msgpack_unpacked *msg)
+{
+    if (c->nkept == c->kept_cap) {
+        c->kept_cap = c->kept_cap ? c->kept_cap * 2 : 16;
+        c->kept = xrealloc(c->kept, c->kept_cap * sizeof *c->kept);
+    }
+    c->kept[c->nkept].msgid = msgid;
+    c->kept[c->nkept].msg = *msg;
+    c->nkept++;
+    msgpack_unpacked_init(msg);
+}
+
+int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, msgpack_unpacked *msg)
+{
+    if (kind == 2) {
+        if (annals__is_closing_note(msg))
+            return annals__closing(c, msg);
+        if (annals__keeps_notes(c))
+            annals__keep_note(c, msg);
+        else
+            msgpack_unpacked_destroy(msg);
+        return 0;
+    }
+    long w = annals__waiting_index(c, id);
+    if (w < 0) {
+        msgpack_unpacked_destroy(msg);
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s answered msgid %lu, which "
+                            "no request is waiting for", c->label, (unsigned long)id);
+    }
+    annals__waiting_remove(c, (size_t)w);
+    annals__keep_reply(c, id, msg);
+    return 0;
+}
+
+int annals_recv(annals_conn *c, uint32_t msgid, annals_reply *reply)
+{
+    if (reply)
+        memset(reply, 0, sizeof *reply);
+    if (!c)
+        return ANNALS_EINVAL;
+    for (size_t i = 0; i < c->nkept; i++) {
+        if (c->kept[i].msgid != msgid)
+            continue;
+        /* Answered before it was asked for: no wait, even on a connection
+         * that has failed since. */
+        msgpack_unpacked msg = c->kept[i].msg;
+        memmove(c->kept + i, c->kept + i + 1, (c->nkept - i - 1) * sizeof *c->kept);
+        c->nkept--;
+        annals__forget(c);
+        if (!reply) {
+            msgpack_unpacked_destroy(&msg);
+            return annals__invalid(c, "annals_recv needs a reply");
+        }
+        return annals__answer(c, &msg, reply);
+    }
+    long w = annals__waiting_index(c, msgid);
+    int rc = annals__begin(c);
+    if (rc)
+        return rc;
+    if (w < 0 || !reply)
+        return annals__invalid(c, "no request with msgid %lu awaits its reply",
+                               (unsigned long)msgid);
+    /* One deadline per message: a server that keeps talking
+     * (notifications) keeps the wait alive. */
+    for (;;) {
+        msgpack_unpacked msg;
+        int got = annals__next_msg(c, annals__deadline(c), 1, &msg);
+        if (got == 0) {
+            msgpack_unpacked_destroy(&msg);
+            return annals__fail(c, ANNALS_ETIMEDOUT, "no reply from %s within %g s",
+                                c->label, c->timeout_ms / 1000.0);
+        }
+        uint32_t id = 0;
+        int kind = got < 0 ? got : annals__classify(c, &msg, &id);
+        if (kind < 0) {
+            msgpack_unpacked_destroy(&msg);
+            return kind;
+        }
+        if (kind == 1 && id == msgid) {
+            annals__waiting_remove(c, (size_t)annals__waiting_index(c, msgid));
+            return annals__answer(c, &msg, reply);
+        }
+        if ((rc = annals__dispatch_other(c, kind, id, &msg)) != 0)
+            return rc;
+    }
+}
+
+int annals_call(annals_conn *c, const char *method, const void *params, size_t len,
+                annals_reply *reply)
+{
+    uint32_t id;
+    if (reply)
+        memset(reply, 0, sizeof *reply);
+    int rc = annals_send(c, method, params, len, &id);
+    return rc ? rc : annals_recv(c, id, reply);
+}
+
+void annals_reply_free(annals_reply *reply)
+{
+    if (!reply)
+        return;
+    if (reply->zone_)
+        msgpack_zone_free(reply->zone_);
+    free(reply->scratch_);
+    memset(reply, 0, sizeof *reply);
+}
+
+const msgpack_object *annals_map_get(const msgpack_object *map, const char *key)
+{
+    if (!map || !key || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object_kv *kv = &map->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == n &&
+            memcmp(kv->key.via.str.ptr, key, n) == 0)
+            return &kv->val;
+    }
+    return NULL;
+}
+
+int annals__uint(const msgpack_object *map, const char *key, uint64_t *out)
+{
+    const msgpack_object *v = annals_map_get(map, key);
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return -1;
+    *out = v->via.u64;
+    return 0;
+}
+
+int annals__proto(annals_conn *c, const char *method, const char *what)
+{
+    return annals__fail(c, ANNALS_EPROTO, "protocol error: the result of %s %s", method, what);
+}
+
+int annals__method_call(annals_conn *c, const char *method, const buf_t *pb,
+                        annals_reply *reply)
+{
+    int rc = annals_call(c, method, pb ? pb->data : NULL, pb ? pb->len : 0, reply);
+    if (rc == ANNALS_OK && reply->result->type != MSGPACK_OBJECT_MAP) {
+        annals_reply_free(reply);
+        return annals__proto(c, method, "is not a map");
+    }
+    return rc;
+}
