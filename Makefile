@@ -160,7 +160,17 @@ $(BUILD)/pic/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DANNALS_BUILDING -c $< -o $@
 
+# The static archive holds one object, linked from them all with ld -r, in
+# which every hidden symbol is made local: a program that links it
+# statically and has its own buf_append or xmalloc gets no clash either.
+# The unit tests, which test the internals (annals__*), link the plain
+# archive of the objects, libannals-internal.a.
 $(BUILD)/libannals.a: $(LIB_OBJ)
+	@rm -f $@ $(BUILD)/pic/libannals.o
+	$(LD) -r -o $(BUILD)/pic/libannals.o $^
+	objcopy --localize-hidden $(BUILD)/pic/libannals.o
+	$(AR) rcs $@ $(BUILD)/pic/libannals.o
+$(BUILD)/libannals-internal.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 $(BUILD)/$(LIB_SONAME): $(LIB_OBJ)
@@ -180,7 +190,7 @@ $(LIBCHECK): $(BUILD)/obj/tests/libannals/check_libannals.o $(BUILD)/libannals.s
 
 # Unit tests link against the component archives; the linker pulls in only
 # the objects a test needs.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals.a $(BUILD)/libproto.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdaemon.a $(BUILD)/libclient.a $(BUILD)/libannals-internal.a $(BUILD)/libproto.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(CLIENT_LIBS)
 

@@ -61,6 +61,46 @@ SKIP: {
     is_deeply([grep { !/^annals_[a-z]/ } @syms], [], '... and nothing else (no buf_, xmalloc, annals__)');
 }
 
+SKIP: {
+    my $nm = run_cmd(['nm', '-g', '--defined-only', "$dest/usr/lib/libannals.a"]);
+    skip 'nm is not installed', 1 if ($nm->exit // 127) == 127;
+    my @syms = map { (split ' ')[-1] } grep { /\s[TDBRW]\s/ } $nm->lines;
+    is_deeply([grep { !/^annals_[a-z]/ } @syms], [], 'the static archive has no other global name either');
+}
+
+# A program with its own xmalloc and buf_init, linked with the static
+# archive: it must link, and the library must keep calling its own.
+{
+    my $src = "$tmp/own_names.c";
+    write_file($src, <<'C');
+#include <stdio.h>
+#include <stdlib.h>
+#include <annals.h>
+void *xmalloc(size_t n);
+void buf_init(void *b);
+void *xmalloc(size_t n) { (void)n; fputs("the program's xmalloc was called\n", stderr); abort(); }
+void buf_init(void *b) { (void)b; fputs("the program's buf_init was called\n", stderr); abort(); }
+int main(void)
+{
+    annals_conn *c;
+    if (annals_new(&c) != ANNALS_OK)
+        return 1;
+    int rc = annals_connect_unix(c, "/nonexistent/annals.sock");
+    printf("%s\n", annals_strerror(rc));
+    annals_free(c);
+    return 0;
+}
+C
+    my $msgpack = run_cmd(['pkg-config', '--libs', 'msgpack']);
+    my @mp = split ' ', $msgpack->out;
+    my $cc = run_cmd([$ENV{CC} // 'cc', '-o', "$tmp/own_names", $src, "-I$dest/usr/include",
+                      "$dest/usr/lib/libannals.a", @mp]);
+    is($cc->exit, 0, 'a program with its own xmalloc and buf_init links with libannals.a')
+        or diag($cc->describe);
+    my $run = run_cmd(["$tmp/own_names"]);
+    is($run->exit, 0, '... and runs, the library using its own') or diag($run->describe);
+}
+
 my %pkenv = (PKG_CONFIG_SYSROOT_DIR => $dest, PKG_CONFIG_PATH => "$dest/usr/lib/pkgconfig");
 my $flags = run_cmd(['pkg-config', '--cflags', '--libs', 'annals'], env => \%pkenv);
 is($flags->exit, 0, 'pkg-config finds annals in DESTDIR') or diag($flags->describe);
