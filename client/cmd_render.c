@@ -3,6 +3,7 @@
  * them on a zoomable time axis (render_html.h, client/render/timeline.html). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,29 @@ typedef struct {
     FILE *f;
 } cmd_render_out;
 
+/* The temporary file while it exists, for the signal handler: a render
+ * stopped with Ctrl-C (the fetch of a large window can take a while) must
+ * not leave FILE.PID.tmp behind. */
+static char *volatile cmd_render_tmp_path;
+static const int cmd_render_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void cmd_render_on_signal(int sig)
+{
+    char *tmp = cmd_render_tmp_path;
+    if (tmp)
+        unlink(tmp);                 /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);                      /* die of the signal, as before */
+}
+
+/* Watch the signals while tmp exists (tmp non-NULL), or stop (NULL). */
+static void cmd_render_guard(char *tmp)
+{
+    cmd_render_tmp_path = tmp;
+    for (size_t i = 0; i < sizeof cmd_render_signals / sizeof cmd_render_signals[0]; i++)
+        signal(cmd_render_signals[i], tmp ? cmd_render_on_signal : SIG_DFL);
+}
+
 static int cmd_render_open(cmd_render_out *out, const char *path)
 {
     memset(out, 0, sizeof *out);
@@ -52,6 +76,7 @@ static int cmd_render_open(cmd_render_out *out, const char *path)
         out->tmp = NULL;
         return CLI_INPUT;
     }
+    cmd_render_guard(out->tmp);
     return 0;
 }
 
@@ -60,6 +85,7 @@ static void cmd_render_abandon(cmd_render_out *out)
 {
     if (out->tmp) {
         fclose(out->f);
+        cmd_render_guard(NULL);
         unlink(out->tmp);
         free(out->tmp);
         out->tmp = NULL;
@@ -82,6 +108,7 @@ static int cmd_render_commit(cmd_render_out *out, const buf_t *page)
         err = errno;
     if (!err && rename(out->tmp, out->path) < 0)
         err = errno;
+    cmd_render_guard(NULL);
     if (err) {
         cli_error("cannot write %s: %s", out->path, strerror(err));
         unlink(out->tmp);

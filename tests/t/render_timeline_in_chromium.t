@@ -251,5 +251,22 @@ $r = client('render', $from, $to, '-o', "$tmp/keep.html");
 is($r->exit, 0, 'a good render replaces an existing file');
 like(read_file("$tmp/keep.html"), qr/\A<!DOCTYPE html>/, 'with the page');
 
+# Stopped with Ctrl-C while it waits for the server (here a listener that
+# accepts and never answers), render leaves no temporary file behind.
+{
+    require IO::Socket::UNIX;
+    my $mute = "$tmp/mute.sock";
+    my $l = IO::Socket::UNIX->new(Local => $mute, Listen => 5) or die "listen $mute: $!";
+    my $p = spawn_client('render', '-o', "$tmp/stopped.html", '--timeout', '60',
+                         { socket => $mute, timeout => 30 });
+    ok(wait_until(sub { grep { /stopped\.html\.\d+\.tmp$/ } glob("$tmp/*") }, 10),
+       'while render waits for the server, its temporary file exists');
+    kill 'INT', $p->pid;
+    my $res = $p->wait;
+    is($res->signal, 2, 'SIGINT ends it, by the signal') or diag($res->describe);
+    is_deeply([grep { /stopped/ } glob("$tmp/*")], [], '... and neither the page nor its temporary file is left');
+    close $l;
+}
+
 is(stop_daemon(), 0, 'annalsd exits 0 after SIGTERM');
 done_testing();
