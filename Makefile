@@ -16,14 +16,19 @@
 #   make fuzz FUZZ_TIME=60       run each libFuzzer target (tests/fuzz) FUZZ_TIME seconds, growing its corpus
 #   make fuzz FUZZ=edtf          only the targets named
 #   make lib            build libannals (build/libannals.a, build/libannals.so.0)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   the programs, libannals, annals.h, annals.pc,
+#                         man pages, the systemd unit, its config and bash completion
+#                         (SYSCONFDIR, MANDIR, LIBDIR, SYSTEMDUNITDIR, BASHCOMPDIR: see below)
+#   make uninstall PREFIX=/usr/local DESTDIR=  what install wrote (an edited config stays)
 #   make clean
 #
 # Missing Debian build dependencies are installed with apt-get when we are
 # root or have password-less sudo; otherwise the exact command is printed.
 # Redis, PostgreSQL and SQLite are installed the same way, but only by
 # `make bench` with peers in BENCH: make, make run and make test never need them.
-# clang and its libFuzzer runtime likewise, only by `make fuzz`.
+# clang and its libFuzzer runtime likewise, only by `make fuzz`; valgrind
+# only by make test VALGRIND=1. make test also needs mandoc (to lint the man
+# pages) and chromium with fonts-dejavu-core (to render the timeline page).
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
