@@ -69,6 +69,18 @@ my %FIPS = (US => 'US', UK => 'GB', RS => 'RU', SF => 'ZA', MO => 'MA', SP => 'E
             CH => 'CN', IN => 'IN', SY => 'SY', CA => 'CA', TU => 'TR', EI => 'IE', JA => 'JP',
             AS => 'AU', BO => 'BY', RP => 'PH', IS => 'IL', LE => 'LB');
 
+# GDELT's dating artefact: SQLDATE exactly one month or one year (the same
+# day of the month) before DATEADDED's day makes an uncertain start.
+sub suspect {
+    my ($row) = @_;
+    my ($y, $m, $d) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/ or return 0;
+    my ($ay, $am, $ad) = col($row, 'DATEADDED') =~ /^(\d{4})(\d\d)(\d\d)/ or return 0;
+    return 0 unless $d == $ad;
+    return 1 if $y == $ay - 1 && $m == $am;
+    my ($py, $pm) = $am == 1 ? ($ay - 1, 12) : ($ay, $am - 1);
+    return $y == $py && $m == $pm ? 1 : 0;
+}
+
 # expected(rows): by id, the last row with that GLOBALEVENTID.
 sub expected {
     my %by;
@@ -106,10 +118,11 @@ for my $id (sort keys %$exp2) {
     $bad{kind}++ unless $e->{kind} eq ($KIND{$code} // 'other');
     $bad{cameo}++ unless $e->{cameo} eq $code;
     my ($y, $m, $dd) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/;
-    $bad{start}++ unless $e->{start} eq "$y-$m-$dd";
+    my $sus = suspect($row);
+    $bad{start}++ unless $e->{start} eq "$y-$m-$dd" . ($sus ? '?' : '');
     my $url = col($row, 'SOURCEURL');
     $bad{sources}++ unless ($e->{sources}[0]{url} // '') eq $url;
-    $bad{tags}++ unless "@{$e->{tags}}" eq 'gdelt';
+    $bad{tags}++ unless "@{$e->{tags}}" eq ($sus ? 'gdelt gdelt-date-suspect' : 'gdelt');
     $bad{extra}++ unless ($e->{extra}{gdelt}{globaleventid} // '') eq col($row, 'GLOBALEVENTID')
         && ($e->{extra}{gdelt}{num_mentions} // -1) == col($row, 'NumMentions')
         && ($e->{extra}{gdelt}{date_added} // '') eq col($row, 'DATEADDED');
@@ -166,6 +179,29 @@ for my $kind (qw(visit meeting agreement)) {
        join('/', sort grep { $KIND{$_} eq $kind } keys %KIND) . " ($want)");
 }
 
+# Suspect dates: counted here from the file, and by the server by their tag.
+my $suspect2 = grep { suspect($exp2->{$_}) } keys %$exp2;
+cmp_ok($suspect2, '>', 0, "the 2.0 file has rows dated a month or a year before DATEADDED ($suspect2)");
+is(($d->client('count', '--tag', 'gdelt-date-suspect')->json // {})->{count}, $suspect2,
+   'count --tag gdelt-date-suspect: those rows');
+
+# FIPS codes that name no country today (YI, Serbia and Montenegro; OS,
+# oceans) add none, and stay in extra.gdelt.
+my %nocountry;
+for my $id (sort keys %$exp2) {
+    my ($row, $e) = ($exp2->{$id}, $got->{$id});
+    for my $k (0 .. 2) {
+        my $fips = $row->[35 + 8 * $k + 2];                   # <Geo>_CountryCode
+        next unless $fips eq 'YI' || $fips eq 'OS';
+        my $key = (qw(actor1_geo actor2_geo action_geo))[$k];
+        $nocountry{$fips}++;
+        is(($e->{extra}{gdelt}{$key}{country} // ''), $fips, "$id: FIPS $fips is kept in extra.gdelt.$key");
+        ok(!exists $e->{place}{country}, "$id: ... and makes no place.country") if $k == 2;
+    }
+}
+ok($nocountry{YI} && $nocountry{OS},
+   "the 2.0 file has geographies in YI ($nocountry{YI}) and OS ($nocountry{OS})");
+
 # ---- the GDELT 1.0 sample -------------------------------------------------------------
 my %before = %$got;
 $r = $d->client('import', '--format', 'gdelt', $v1);
@@ -179,6 +215,8 @@ for my $id (sort keys %$exp1) {
     if (!$e) { $bad1{missing}++; next }
     $bad1{version}++ unless $e->{extra}{gdelt}{version} == 1;
     $bad1{kind}++ unless $e->{kind} eq ($KIND{col($row, 'EventCode')} // 'other');
+    my ($y, $m, $dd) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/;
+    $bad1{start}++ unless $e->{start} eq "$y-$m-$dd" . (suspect($row) ? '?' : '');
     my $url = @$row == 58 ? col($row, 'SOURCEURL') : '';
     $bad1{sources}++ unless ($e->{sources}[0]{url} // '') eq ($url =~ m{^https?://} ? $url : '');
     my $name = col($row, 'ActionGeo_FullName');
@@ -187,6 +225,9 @@ for my $id (sort keys %$exp1) {
     $bad1{place_country}++ if $FIPS{$fips} && ($e->{place}{country} // '') ne $FIPS{$fips};
 }
 is_deeply(\%bad1, {}, 'every 1.0 event, of 57 and 58 columns, as its row says') or diag(explain(\%bad1));
+my $suspect1 = grep { suspect($union{$_}) } keys %union;
+is(($d->client('count', '--tag', 'gdelt-date-suspect')->json // {})->{count}, $suspect1,
+   "count --tag gdelt-date-suspect after the 1.0 sample (DATEADDED YYYYMMDD): $suspect1");
 
 # Importing the 1.0 sample without --format: its name says CSV, and the
 # header that is not one says what to do.
