@@ -331,6 +331,21 @@ is_deeply($e->{countries}, [qw(MA FR)], 'CSV: list items trimmed');
 is($c->stop, 0, 'daemon exits 0');
 $Annals::Test::CURRENT = $d;
 
+# A ';' inside a URL stays in it (sources split only before http(s)://),
+# and a cameo column gives the kind when the record has none.
+my $jsess = 'https://example.com/page;jsessionid=ABC?a=1;b=2';
+write_file("$dir/urls.csv", "id,title,start,cameo,kind,sources\n"
+           . "csv-u1,Visit,2024-04-08,042,,$jsess; http://other.example/x\n"
+           . "csv-u2,Talks,2024-04-09,046,conference,$jsess\n");
+$r = $d->client('import', "$dir/urls.csv");
+is($r->exit, 0, 'CSV: URLs holding ; import') or diag($r->describe);
+$e = $d->client('get', 'csv-u1')->json // {};
+is_deeply($e->{sources}, [{ url => $jsess }, { url => 'http://other.example/x' }],
+          'CSV: sources split only where a URL follows the ;');
+is($e->{kind}, 'visit', 'CSV: cameo 042 without a kind makes a visit');
+$e = $d->client('get', 'csv-u2')->json // {};
+is($e->{kind}, 'conference', 'CSV: a kind given wins over cameo');
+
 write_file("$dir/nohead.csv", "title,when\nT,2024\n");
 $r = $d->client('import', "$dir/nohead.csv", '--skip-invalid');
 is($r->exit, 5, 'a CSV header naming no event field stops the import, even with --skip-invalid');
