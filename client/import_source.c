@@ -45,17 +45,58 @@ static int import_ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-import_format import_format_guess(const char *path, int *guessed)
+/* The number of tab-separated columns of head's first line. */
+static size_t import_head_columns(const char *head, size_t len)
 {
-    *guessed = 1;
+    size_t n = 1;
+    for (size_t i = 0; i < len && head[i] != '\n' && head[i] != '\r'; i++)
+        n += head[i] == '\t';
+    return n;
+}
+
+int import_format_guess(const char *path, const char *head, size_t headlen,
+                        import_format *fmt, char *why, size_t whylen)
+{
+    size_t cols = head ? import_head_columns(head, headlen) : 0;
+    int gdelt_wide = cols == IMPORT_GDELT_V1_OLD_COLUMNS || cols == IMPORT_GDELT_V1_COLUMNS ||
+                     cols == IMPORT_GDELT_V2_COLUMNS;
+    int tsv = import_ends_with(path, ".tsv");
+    why[0] = '\0';
     /* GDELT names its tab-separated files *.export.CSV (and, in 1.0,
      * YYYYMMDD.export.CSV): the extension says CSV, the content does not. */
-    if (import_ends_with(path, ".export.csv") || import_ends_with(path, ".tsv"))
-        return IMPORT_GDELT;
-    if (import_ends_with(path, ".csv"))
-        return IMPORT_CSV;
-    *guessed = import_ends_with(path, ".jsonl") || import_ends_with(path, ".ndjson");
-    return IMPORT_JSONL;
+    if (import_ends_with(path, ".export.csv")) {
+        *fmt = IMPORT_GDELT;
+        snprintf(why, whylen, "from its name");
+        return 0;
+    }
+    /* Other files of GDELT rows go by many names (samples, extracts): a
+     * first line of a GDELT row's width says so, which no header of comma-
+     * separated event fields comes near. */
+    if ((tsv || import_ends_with(path, ".csv")) && gdelt_wide) {
+        *fmt = IMPORT_GDELT;
+        snprintf(why, whylen, "from its name and its first line of %zu tab-separated "
+                 "columns", cols);
+        return 0;
+    }
+    if (tsv) {
+        char what[64] = "it is empty or cannot be read ahead";
+        if (head)
+            snprintf(what, sizeof what, "its first line has %zu tab-separated columns", cols);
+        snprintf(why, whylen, "%s: cannot tell its format: %s, and a GDELT row has %d, %d or "
+                 "%d (annals reads no other tab-separated format); --format chooses", path,
+                 what, IMPORT_GDELT_V1_OLD_COLUMNS, IMPORT_GDELT_V1_COLUMNS,
+                 IMPORT_GDELT_V2_COLUMNS);
+        return -1;
+    }
+    if (import_ends_with(path, ".csv")) {
+        *fmt = IMPORT_CSV;
+        snprintf(why, whylen, "from its name");
+        return 0;
+    }
+    *fmt = IMPORT_JSONL;
+    if (import_ends_with(path, ".jsonl") || import_ends_with(path, ".ndjson"))
+        snprintf(why, whylen, "from its name");
+    return 0;
 }
 
 import_source *import_source_new(FILE *f, import_format fmt)

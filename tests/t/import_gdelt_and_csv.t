@@ -229,12 +229,28 @@ my $suspect1 = grep { suspect($union{$_}) } keys %union;
 is(($d->client('count', '--tag', 'gdelt-date-suspect')->json // {})->{count}, $suspect1,
    "count --tag gdelt-date-suspect after the 1.0 sample (DATEADDED YYYYMMDD): $suspect1");
 
-# Importing the 1.0 sample without --format: its name says CSV, and the
-# header that is not one says what to do.
+# Importing the 1.0 sample without --format: its name says CSV, its first
+# line (58 tab-separated columns) GDELT.
 $r = $d->client('import', $v1);
-is($r->exit, 5, 'a GDELT file named .csv is read as CSV and refused (exit 5)');
-like($r->err, qr/\Q$v1\E:1: header: .*tab-separated: GDELT rows are imported with --format gdelt/,
+is($r->exit, 0, 'a GDELT file named .csv imports without --format') or diag($r->describe);
+like($r->err, qr/reading \Q$v1\E as gdelt \(from its name and its first line of ${\ scalar @{ $rows1[0] }} tab-separated columns; --format chooses\)/,
+     '... guessed from its first line, and said');
+is(($d->client('count')->json // {})->{count}, scalar keys %union, '... updating the same events');
+
+# Tab-separated lines of another width: a .csv is read as CSV, whose header
+# error points at --format gdelt; a .tsv is no format annals can tell.
+my $narrow = join("\t", @{ $rows2[0] }[0 .. 40]) . "\n";
+write_file("$dir/narrow.csv", $narrow);
+$r = $d->client('import', "$dir/narrow.csv");
+is($r->exit, 5, 'a .csv of 41 tab-separated columns is read as CSV and refused (exit 5)');
+like($r->err, qr/narrow\.csv:1: header: .*tab-separated: GDELT rows are imported with --format gdelt/,
      '... pointing at --format gdelt');
+write_file("$dir/table.tsv", "name\tdate\nRabat\t2024\n");
+$r = $d->client('import', "$dir/table.tsv");
+is($r->exit, 2, 'a .tsv that is no GDELT file is a usage error (exit 2)');
+like($r->err, qr/table\.tsv: cannot tell its format: its first line has 2 tab-separated columns, and a GDELT row has 57, 58 or 61 .*--format chooses/,
+     '... saying why and what to do');
+is(($d->client('count')->json // {})->{count}, scalar keys %union, '... and nothing is imported');
 
 # ---- re-import: updates, no duplicates ---------------------------------------------------
 my ($e0, $h0) = rpc('hello');
@@ -252,7 +268,9 @@ $mod[31] = 4242;                                           # NumMentions
 my $want_kind = $KIND{$mod[26]};
 write_file("$dir/one.tsv", Encode::encode('UTF-8', join("\t", @mod) . "\n"));
 $r = $d->client('import', "$dir/one.tsv");
-is($r->exit, 0, 'a modified row (as .tsv: gdelt by its name) imports') or diag($r->describe);
+is($r->exit, 0, 'a modified row (as .tsv: gdelt by its first line) imports') or diag($r->describe);
+like($r->err, qr/reading \Q$dir\E\/one\.tsv as gdelt \(from its name and its first line of 61 tab-separated columns/,
+     '... guessed from its first line, and said');
 my $new = $d->client('get', $mid)->json // {};
 is($new->{kind}, $want_kind, "the event is updated: kind $old->{kind} -> $want_kind");
 is($new->{extra}{gdelt}{num_mentions}, 4242, '... and its extra');
