@@ -13,6 +13,11 @@
 #define IMPORT_GDELT_V1_COLUMNS 58
 #define IMPORT_GDELT_V2_COLUMNS 61
 
+/* The most bytes a row may hold (without its line end): real rows are a few
+ * hundred bytes, a long SOURCEURL included; a longer line is a bad row,
+ * read to its end but not held. */
+#define IMPORT_GDELT_MAX_LINE (64u << 10)
+
 /* import_gdelt_row: map line[0..len) (tab-separated, without its line end)
  * to a new event object the caller owns:
  *   id           "gdelt-" GLOBALEVENTID, so a re-import replaces the event;

@@ -144,12 +144,45 @@ static int import_pack(json_t *obj, buf_t *ev, char *reason, size_t reasonlen)
     return 1;
 }
 
+/* The next line of src->f, its line end included, into src->text as
+ * getline reads it, but of at most max bytes: the rest of a longer line is
+ * read and dropped, and *cut set. Returns the bytes kept, or -1 at the end. */
+static ssize_t import_read_capped(import_source *src, size_t max, int *cut)
+{
+    size_t n = 0;
+    int c = EOF;
+    *cut = 0;
+    while ((c = getc_unlocked(src->f)) != EOF) {
+        if (n < max) {
+            if (n + 2 > src->cap) {
+                src->cap = src->cap ? src->cap * 2 : 4096;
+                src->text = xrealloc(src->text, src->cap);
+            }
+            src->text[n++] = (char)c;
+        } else {
+            *cut = 1;
+        }
+        if (c == '\n')
+            break;
+    }
+    if (n == 0 && !*cut)
+        return -1;
+    src->text[n] = '\0';
+    return (ssize_t)n;
+}
+
 /* JSON lines and GDELT rows: one record a line. */
 static int import_next_line(import_source *src, buf_t *ev, long *line, char *reason,
                             size_t reasonlen)
 {
     ssize_t len;
-    while ((len = getline(&src->text, &src->cap, src->f)) >= 0) {
+    int cut = 0;
+    /* A GDELT row is a few kilobytes at most: the cap (with room for a
+     * line end) keeps a file that is no GDELT file, one huge line, from
+     * being held whole. */
+    while ((len = src->fmt == IMPORT_GDELT
+                  ? import_read_capped(src, IMPORT_GDELT_MAX_LINE + 2, &cut)
+                  : getline(&src->text, &src->cap, src->f)) >= 0) {
         const char *text = src->text;
         *line = ++src->line;
         if (src->line == 1 && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
@@ -159,6 +192,11 @@ static int import_next_line(import_source *src, buf_t *ev, long *line, char *rea
         /* Without its line end, a cut line is reported at its own column. */
         while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
             len--;
+        if (src->fmt == IMPORT_GDELT && (cut || (size_t)len > IMPORT_GDELT_MAX_LINE)) {
+            snprintf(reason, reasonlen, "line longer than %u bytes: no GDELT row is that long",
+                     IMPORT_GDELT_MAX_LINE);
+            return -1;
+        }
         if (import_blank(text, (size_t)len))
             continue;
         json_t *obj = src->fmt == IMPORT_GDELT

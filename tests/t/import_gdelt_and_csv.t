@@ -310,6 +310,23 @@ like($rb->err, qr/imported 27 events from \Q$badfile\E, skipped 3/, '... and cou
 is_deeply($have, [sort @ids[grep { $_ != 4 && $_ != 11 && $_ != 19 } 0 .. 29]],
           '... the other rows are stored');
 
+# A line over the cap (a real row with a 2 MiB SOURCEURL, still 61 columns)
+# is a bad row of its own, read past; the rows around it import.
+{
+    my @huge = @{ $rows2[130] };
+    $huge[-1] = 'https://example.com/' . ('x' x (2 << 20));
+    my @hl = ((map { join("\t", @$_) } @rows2[131, 132]), join("\t", @huge),
+              join("\t", @{ $rows2[133] }));
+    my $hugefile = write_file("$dir/huge.export.CSV", Encode::encode('UTF-8', join('', map { "$_\n" } @hl)));
+    ($rb, $have) = fresh_import('--skip-invalid', $hugefile);
+    is($rb->exit, 5, 'a line over the cap: exit 5 with --skip-invalid');
+    like($rb->err, qr/\Q$hugefile\E:3: line longer than \d+ bytes: no GDELT row is that long/,
+         '... reported at its line');
+    like($rb->err, qr/imported 3 events from \Q$hugefile\E, skipped 1/, '... the others imported');
+    is_deeply($have, [sort map { "gdelt-$_->[0]" } @rows2[131, 132, 133]],
+              '... the rows before and after it stored');
+}
+
 # ---- CSV with a header ---------------------------------------------------------------
 my $csv = "\xEF\xBB\xBF" . Encode::encode('UTF-8', join("\r\n",
     'id,kind,title,start,end,place.city,place.country,place.lat,place.lon,countries,tags,sources,participants,extra.source.name,summary',
