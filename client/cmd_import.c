@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client/cmd.h"
@@ -329,6 +330,28 @@ static const opts_spec cmd_import_opts[] = {
     { NULL, 0, 0 }
 };
 
+/* The most of a file's first line read to guess its format: a GDELT row
+ * is a few hundred bytes, its columns all in the first kilobytes. */
+#define CMD_IMPORT_HEAD 8192
+
+/* Read the start of f's first line into head, for import_format_guess,
+ * and go back to the start of the file: only a regular file, which can go
+ * back. Returns the bytes read (0 for another kind of file). */
+static size_t cmd_import_head(FILE *f, char *head, size_t cap)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    size_t n = fread(head, 1, cap, f);
+    if (fseek(f, 0, SEEK_SET) < 0) {
+        clearerr(f);
+        return 0;
+    }
+    clearerr(f);
+    char *nl = memchr(head, '\n', n);
+    return nl ? (size_t)(nl - head) : n;
+}
+
 static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
 {
     const char *path = o->args[0];
@@ -344,19 +367,24 @@ static int cmd_import_run(cli_ctx *ctx, const opts_result *o)
     st.name = strcmp(path, "-") == 0 ? "stdin" : path;
     if (format && import_format_parse(format, &fmt) < 0)
         return cli_usage_error(ctx, "--format: '%s' is not a format (jsonl, gdelt, csv)", format);
-    if (!format && strcmp(path, "-") != 0) {
-        int guessed;
-        fmt = import_format_guess(path, &guessed);
-        if (fmt != IMPORT_JSONL)
-            cli_error("reading %s as %s (from its name; --format chooses)", path,
-                      import_format_name(fmt));
-    }
     if (strcmp(path, "-") != 0) {
         f = fopen(path, "r");
         if (!f) {
             cli_error("cannot open %s: %s", path, strerror(errno));
             return CLI_INPUT;
         }
+    }
+    if (!format && f != stdin) {
+        char head[CMD_IMPORT_HEAD], why[512];
+        size_t headlen = cmd_import_head(f, head, sizeof head);
+        if (import_format_guess(path, headlen ? head : NULL, headlen, &fmt, why,
+                                sizeof why) < 0) {
+            fclose(f);
+            return cli_usage_error(ctx, "%s", why);
+        }
+        if (fmt != IMPORT_JSONL)
+            cli_error("reading %s as %s (%s; --format chooses)", path,
+                      import_format_name(fmt), why);
     }
     int rc = cmd_import_stream(&st, f, fmt);
     if (f != stdin)
@@ -381,15 +409,19 @@ const cli_command cmd_import_import = {
     "rejects, is reported as FILE:LINE: reason. Import then stops, with every\n"
     "record before it stored and none after it (exit 5).\n"
     "\n"
-    "Formats (--format; without it, from FILE's name: *.export.CSV and *.tsv\n"
-    "are gdelt, other *.csv csv, anything else and stdin jsonl):\n"
+    "Formats (--format; without it, from FILE's name and first line:\n"
+    "*.export.CSV is gdelt, and so is a *.csv or *.tsv whose first line has\n"
+    "57, 58 or 61 tab-separated columns; other *.csv are csv, other *.tsv an\n"
+    "error; anything else and stdin jsonl):\n"
     "  jsonl  one JSON event object per line; blank lines are skipped.\n"
     "  gdelt  GDELT 1.0 or 2.0 event rows: tab-separated, no header, 57 or 58\n"
     "         (1.0) or 61 (2.0) columns in the codebook's order. Each row is\n"
     "         the event gdelt-GLOBALEVENTID, so importing again updates it:\n"
     "         kind from the CAMEO EventCode (042, 043 visit; 036, 040, 044,\n"
     "         045, 046 meeting; 057 agreement; others other), cameo, start\n"
-    "         from SQLDATE (a day), countries from the actors' codes and\n"
+    "         from SQLDATE (a day; uncertain, 2018-10-24?, and tagged\n"
+    "         gdelt-date-suspect when exactly a month or a year before\n"
+    "         DATEADDED), countries from the actors' codes and\n"
     "         ActionGeo (as ISO 3166 alpha-2), place from ActionGeo, the\n"
     "         actors as participants, SOURCEURL as the source, a title\n"
     "         \"ACTOR1 \u2192 ACTOR2: <CAMEO name>\", the tag gdelt, and every\n"
@@ -401,7 +433,9 @@ const cli_command cmd_import_import = {
     "         lang, start, end, parent, place.name, place.city,\n"
     "         place.country, place.lat, place.lon, countries, tags, sources\n"
     "         (URLs), participants (names), extra.KEY (dots nest). Lists are\n"
-    "         separated by ';'. An empty field leaves its event field out.\n"
+    "         separated by ';' (in sources, only a ';' before http(s)://).\n"
+    "         An empty field leaves its event field out; without a kind, a\n"
+    "         cameo code gives it as for gdelt.\n"
     "\n"
     "Options:\n"
     "  --format F      jsonl, gdelt or csv\n"

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "client/cameo_codes.h"
 #include "client/import_csv.h"
 #include "proto/utf8.h"
 #include "proto/xalloc.h"
@@ -293,16 +295,30 @@ static json_t *import_csv_text(const char *column, const char *s, size_t len, ch
     return v;
 }
 
+/* Whether s[0..len), spaces skipped, starts with http:// or https://. */
+static int import_csv_starts_url(const char *s, size_t len)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    return (len >= 7 && strncasecmp(s, "http://", 7) == 0) ||
+           (len >= 8 && strncasecmp(s, "https://", 8) == 0);
+}
+
 /* The items of a list field, trimmed of spaces, empty ones left out:
- * strings, or {wrap: string} maps when wrap is given. */
+ * strings, or {wrap: string} maps when wrap is given. With urls, a ';'
+ * separates only when an http:// or https:// URL follows it, since URLs
+ * may hold ';' themselves (path parameters such as ";jsessionid=..."). */
 static json_t *import_csv_list(const char *column, const char *s, size_t len, const char *wrap,
-                               char *reason, size_t reasonlen)
+                               int urls, char *reason, size_t reasonlen)
 {
     json_t *list = json_array();
     size_t i = 0;
     while (i <= len) {
         size_t j = i;
-        while (j < len && s[j] != IMPORT_CSV_LIST_SEP)
+        while (j < len && (s[j] != IMPORT_CSV_LIST_SEP ||
+                           (urls && !import_csv_starts_url(s + j + 1, len - j - 1))))
             j++;
         size_t a = i, b = j;
         while (a < b && (s[a] == ' ' || s[a] == '\t'))
@@ -385,13 +401,13 @@ static int import_csv_field(const import_csv_column *col, const char *s, size_t 
         break;
     }
     case CSV_TOKENS:
-        v = import_csv_list(col->name, s, len, NULL, reason, reasonlen);
+        v = import_csv_list(col->name, s, len, NULL, 0, reason, reasonlen);
         break;
     case CSV_SOURCES:
-        v = import_csv_list(col->name, s, len, "url", reason, reasonlen);
+        v = import_csv_list(col->name, s, len, "url", 1, reason, reasonlen);
         break;
     case CSV_PARTICIPANTS:
-        v = import_csv_list(col->name, s, len, "name", reason, reasonlen);
+        v = import_csv_list(col->name, s, len, "name", 0, reason, reasonlen);
         break;
     }
     if (!v)
@@ -433,5 +449,13 @@ json_t *import_csv_event(const import_csv_columns *c, const import_csv_reader *r
             return NULL;
         }
     }
+    /* A record with a CAMEO code and no kind gets the kind a GDELT row of
+     * that code would; a code of the wrong form is left to the server's
+     * refusal, which names the field. */
+    const json_t *cameo = json_object_get(ev, "cameo");
+    if (cameo && !json_object_get(ev, "kind") &&
+        cameo_codes_valid(json_string_value(cameo), json_string_length(cameo)))
+        json_object_set_new(ev, "kind", json_string(cameo_codes_kind(json_string_value(cameo),
+                                                                     json_string_length(cameo))));
     return ev;
 }

@@ -13,7 +13,8 @@
 #define IMPORT_CSV_MAX_RECORD (16u << 20)
 
 /* The separator of the items of a list column (countries, tags, sources,
- * participants). */
+ * participants). In sources it separates only before an http:// or
+ * https:// URL, since a URL may hold ';'. */
 #define IMPORT_CSV_LIST_SEP ';'
 
 typedef struct {
@@ -51,14 +52,16 @@ typedef struct import_csv_columns import_csv_columns;
  * start, end, parent (text); place.name, place.city, place.country (text)
  * and place.lat, place.lon (numbers); countries, tags (lists of tokens),
  * sources (a list of URLs), participants (a list of names), each list
- * separated by ';'; extra.KEY, with dots for nested maps (text).
+ * separated by ';' (in sources, only a ';' followed by http:// or
+ * https://); extra.KEY, with dots for nested maps (text).
  * Returns NULL with a reason for an empty, unknown or repeated column. */
 import_csv_columns *import_csv_columns_new(const import_csv_reader *r, char *reason,
                                            size_t reasonlen);
 void import_csv_columns_free(import_csv_columns *c);
 
 /* import_csv_event: the event of r's current record, a new object the
- * caller owns; an empty field leaves its event field out. Returns NULL with
+ * caller owns; an empty field leaves its event field out; a record with a
+ * CAMEO code and no kind gets cameo_codes_kind's kind. Returns NULL with
  * a reason (naming the column) when the record has another number of
  * fields than the header, a number does not read, or text is not UTF-8.
  * Everything else is the server's to check. */

@@ -200,21 +200,55 @@ bad:
     return gdelt_fail(r, "GLOBALEVENTID: '%.*s' is not a number", len > 40 ? 40 : (int)len, s);
 }
 
-/* SQLDATE, YYYYMMDD, as an EDTF day that must exist. */
-static int gdelt_start(gdelt_row *r, json_t *ev)
+/* Column c's first eight characters as the day YYYYMMDD they spell, when
+ * they are digits (DATEADDED is YYYYMMDDHHMMSS in 2.0, YYYYMMDD in 1.0);
+ * 0 otherwise. */
+static int gdelt_day(const gdelt_row *r, int c, int *y, int *m, int *d)
+{
+    if (c >= r->n || r->len[c] < 8)
+        return 0;
+    const char *s = r->s[c];
+    for (int i = 0; i < 8; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    *m = (s[4] - '0') * 10 + (s[5] - '0');
+    *d = (s[6] - '0') * 10 + (s[7] - '0');
+    return 1;
+}
+
+/* Whether SQLDATE y-m-d is exactly one month or one year, to the day of
+ * the month, before DATEADDED. Real exports hold many such rows about
+ * news of the day they were added (a known artefact of GDELT's dating),
+ * so the day is kept but cannot be trusted. */
+static int gdelt_date_suspect(const gdelt_row *r, int dateadded, int y, int m, int d)
+{
+    int ay, am, ad;
+    if (!gdelt_day(r, dateadded, &ay, &am, &ad) || ad != d)
+        return 0;
+    if (y == ay - 1 && m == am)
+        return 1;
+    return am == 1 ? (y == ay - 1 && m == 12) : (y == ay && m == am - 1);
+}
+
+/* SQLDATE, YYYYMMDD, as an EDTF day that must exist; uncertain ("?") and
+ * *suspect set when gdelt_date_suspect says so. */
+static int gdelt_start(gdelt_row *r, json_t *ev, int dateadded, int *suspect)
 {
     const char *s = r->s[GD_SQLDATE];
     size_t len = r->len[GD_SQLDATE];
-    char day[11], err[128];
+    char day[12], err[128];
     edtf_date d;
-    int digits = len == 8;
-    for (size_t i = 0; digits && i < len; i++)
-        digits = s[i] >= '0' && s[i] <= '9';
-    if (!digits)
+    int y, m, dd;
+    *suspect = 0;
+    if (len != 8 || !gdelt_day(r, GD_SQLDATE, &y, &m, &dd))
         return gdelt_fail(r, "SQLDATE: '%.*s' is not a date YYYYMMDD", len > 40 ? 40 : (int)len, s);
     snprintf(day, sizeof day, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
     if (edtf_parse(day, 10, &d, err, sizeof err) < 0)
         return gdelt_fail(r, "SQLDATE: '%.8s' is not a valid date (%s)", s, err);
+    *suspect = gdelt_date_suspect(r, dateadded, y, m, dd);
+    if (*suspect)
+        strcat(day, "?");
     json_object_set_new(ev, "start", json_string(day));
     return 0;
 }
@@ -399,7 +433,7 @@ json_t *import_gdelt_row(const char *line, size_t len, char *reason, size_t reas
     json_t *countries = json_array(), *participants = json_array();
     const char *code = r.s[GD_EVENTCODE];
     size_t codelen = r.len[GD_EVENTCODE];
-    int dateadded = GD_GEOS + 3 * r.geo_width;
+    int dateadded = GD_GEOS + 3 * r.geo_width, suspect = 0;
 
     json_object_set_new(gd, "version", json_integer(r.version));
     if (gdelt_id(&r, ev, gd) < 0)
@@ -411,7 +445,7 @@ json_t *import_gdelt_row(const char *line, size_t len, char *reason, size_t reas
     }
     json_object_set_new(ev, "kind", json_string(cameo_codes_kind(code, codelen)));
     json_object_set_new(ev, "cameo", json_stringn(code, codelen));
-    if (gdelt_start(&r, ev) < 0 ||
+    if (gdelt_start(&r, ev, dateadded, &suspect) < 0 ||
         gdelt_actor(&r, GD_ACTOR1, "Actor1", gd, participants, countries) < 0 ||
         gdelt_actor(&r, GD_ACTOR2, "Actor2", gd, participants, countries) < 0 ||
         gdelt_geos(&r, ev, gd, countries) < 0)
@@ -421,7 +455,8 @@ json_t *import_gdelt_row(const char *line, size_t len, char *reason, size_t reas
         json_object_set(ev, "countries", countries);
     if (json_array_size(participants) > 0)
         json_object_set(ev, "participants", participants);
-    json_object_set_new(ev, "tags", json_pack("[s]", "gdelt"));
+    json_object_set_new(ev, "tags", suspect ? json_pack("[ss]", "gdelt", "gdelt-date-suspect")
+                                            : json_pack("[s]", "gdelt"));
 
     if (r.n > dateadded + 1 && r.len[dateadded + 1] > 0) {
         const char *url = r.s[dateadded + 1];

@@ -13,6 +13,11 @@
 #define IMPORT_GDELT_V1_COLUMNS 58
 #define IMPORT_GDELT_V2_COLUMNS 61
 
+/* The most bytes a row may hold (without its line end): real rows are a few
+ * hundred bytes, a long SOURCEURL included; a longer line is a bad row,
+ * read to its end but not held. */
+#define IMPORT_GDELT_MAX_LINE (64u << 10)
+
 /* import_gdelt_row: map line[0..len) (tab-separated, without its line end)
  * to a new event object the caller owns:
  *   id           "gdelt-" GLOBALEVENTID, so a re-import replaces the event;
@@ -21,14 +26,16 @@
  *                "Actor1Name: <name>" or "? → Actor2Name: <name>" with one
  *                actor; "<name> in ActionGeo_FullName" (or the name alone)
  *                with none;
- *   start        SQLDATE at day precision;
+ *   start        SQLDATE at day precision; uncertain ("2018-10-24?") when
+ *                it is exactly one month or one year before DATEADDED's
+ *                day, to the day of the month (GDELT's dating artefact);
  *   place        ActionGeo: name (FullName), city (for city-level matches,
  *                the FullName's first part), country (FIPS 10-4 to ISO),
  *                lat, lon;
  *   countries    the actors' country codes (CAMEO to ISO alpha-2; regional
  *                codes such as EUR or AFR left out) and the place's country;
  *   participants Actor1 and Actor2 by name, with their country;
- *   tags         ["gdelt"];
+ *   tags         ["gdelt"], and "gdelt-date-suspect" for an uncertain start;
  *   sources      [{url: SOURCEURL}] when it is an http(s) URL;
  *   extra.gdelt  everything else a row says: version, GLOBALEVENTID,
  *                DATEADDED, the event codes, QuadClass, GoldsteinScale,

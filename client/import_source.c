@@ -45,17 +45,58 @@ static int import_ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-import_format import_format_guess(const char *path, int *guessed)
+/* The number of tab-separated columns of head's first line. */
+static size_t import_head_columns(const char *head, size_t len)
 {
-    *guessed = 1;
+    size_t n = 1;
+    for (size_t i = 0; i < len && head[i] != '\n' && head[i] != '\r'; i++)
+        n += head[i] == '\t';
+    return n;
+}
+
+int import_format_guess(const char *path, const char *head, size_t headlen,
+                        import_format *fmt, char *why, size_t whylen)
+{
+    size_t cols = head ? import_head_columns(head, headlen) : 0;
+    int gdelt_wide = cols == IMPORT_GDELT_V1_OLD_COLUMNS || cols == IMPORT_GDELT_V1_COLUMNS ||
+                     cols == IMPORT_GDELT_V2_COLUMNS;
+    int tsv = import_ends_with(path, ".tsv");
+    why[0] = '\0';
     /* GDELT names its tab-separated files *.export.CSV (and, in 1.0,
      * YYYYMMDD.export.CSV): the extension says CSV, the content does not. */
-    if (import_ends_with(path, ".export.csv") || import_ends_with(path, ".tsv"))
-        return IMPORT_GDELT;
-    if (import_ends_with(path, ".csv"))
-        return IMPORT_CSV;
-    *guessed = import_ends_with(path, ".jsonl") || import_ends_with(path, ".ndjson");
-    return IMPORT_JSONL;
+    if (import_ends_with(path, ".export.csv")) {
+        *fmt = IMPORT_GDELT;
+        snprintf(why, whylen, "from its name");
+        return 0;
+    }
+    /* Other files of GDELT rows go by many names (samples, extracts): a
+     * first line of a GDELT row's width says so, which no header of comma-
+     * separated event fields comes near. */
+    if ((tsv || import_ends_with(path, ".csv")) && gdelt_wide) {
+        *fmt = IMPORT_GDELT;
+        snprintf(why, whylen, "from its name and its first line of %zu tab-separated "
+                 "columns", cols);
+        return 0;
+    }
+    if (tsv) {
+        char what[64] = "it is empty or cannot be read ahead";
+        if (head)
+            snprintf(what, sizeof what, "its first line has %zu tab-separated columns", cols);
+        snprintf(why, whylen, "%s: cannot tell its format: %s, and a GDELT row has %d, %d or "
+                 "%d (annals reads no other tab-separated format); --format chooses", path,
+                 what, IMPORT_GDELT_V1_OLD_COLUMNS, IMPORT_GDELT_V1_COLUMNS,
+                 IMPORT_GDELT_V2_COLUMNS);
+        return -1;
+    }
+    if (import_ends_with(path, ".csv")) {
+        *fmt = IMPORT_CSV;
+        snprintf(why, whylen, "from its name");
+        return 0;
+    }
+    *fmt = IMPORT_JSONL;
+    if (import_ends_with(path, ".jsonl") || import_ends_with(path, ".ndjson"))
+        snprintf(why, whylen, "from its name");
+    return 0;
 }
 
 import_source *import_source_new(FILE *f, import_format fmt)
@@ -103,12 +144,45 @@ static int import_pack(json_t *obj, buf_t *ev, char *reason, size_t reasonlen)
     return 1;
 }
 
+/* The next line of src->f, its line end included, into src->text as
+ * getline reads it, but of at most max bytes: the rest of a longer line is
+ * read and dropped, and *cut set. Returns the bytes kept, or -1 at the end. */
+static ssize_t import_read_capped(import_source *src, size_t max, int *cut)
+{
+    size_t n = 0;
+    int c = EOF;
+    *cut = 0;
+    while ((c = getc_unlocked(src->f)) != EOF) {
+        if (n < max) {
+            if (n + 2 > src->cap) {
+                src->cap = src->cap ? src->cap * 2 : 4096;
+                src->text = xrealloc(src->text, src->cap);
+            }
+            src->text[n++] = (char)c;
+        } else {
+            *cut = 1;
+        }
+        if (c == '\n')
+            break;
+    }
+    if (n == 0 && !*cut)
+        return -1;
+    src->text[n] = '\0';
+    return (ssize_t)n;
+}
+
 /* JSON lines and GDELT rows: one record a line. */
 static int import_next_line(import_source *src, buf_t *ev, long *line, char *reason,
                             size_t reasonlen)
 {
     ssize_t len;
-    while ((len = getline(&src->text, &src->cap, src->f)) >= 0) {
+    int cut = 0;
+    /* A GDELT row is a few kilobytes at most: the cap (with room for a
+     * line end) keeps a file that is no GDELT file, one huge line, from
+     * being held whole. */
+    while ((len = src->fmt == IMPORT_GDELT
+                  ? import_read_capped(src, IMPORT_GDELT_MAX_LINE + 2, &cut)
+                  : getline(&src->text, &src->cap, src->f)) >= 0) {
         const char *text = src->text;
         *line = ++src->line;
         if (src->line == 1 && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
@@ -118,6 +192,11 @@ static int import_next_line(import_source *src, buf_t *ev, long *line, char *rea
         /* Without its line end, a cut line is reported at its own column. */
         while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
             len--;
+        if (src->fmt == IMPORT_GDELT && (cut || (size_t)len > IMPORT_GDELT_MAX_LINE)) {
+            snprintf(reason, reasonlen, "line longer than %u bytes: no GDELT row is that long",
+                     IMPORT_GDELT_MAX_LINE);
+            return -1;
+        }
         if (import_blank(text, (size_t)len))
             continue;
         json_t *obj = src->fmt == IMPORT_GDELT

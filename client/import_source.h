@@ -24,11 +24,17 @@ typedef struct import_source import_source;
  * -1 for another name. */
 int import_format_parse(const char *name, import_format *out);
 
-/* import_format_guess: the format a file's name suggests: GDELT for
- * *.export.CSV (GDELT's own name for its tab-separated files, in any case)
- * and *.tsv; CSV for other *.csv; JSON lines for anything else. Sets
- * *guessed when the name decided it (.jsonl, .ndjson, or the above). */
-import_format import_format_guess(const char *path, int *guessed);
+/* import_format_guess: the format a file's name, and head, its first line
+ * (NULL when it could not be read), suggest: GDELT for *.export.CSV
+ * (GDELT's own name for its tab-separated files, in any case), and for
+ * *.csv and *.tsv whose first line has a GDELT row's 57, 58 or 61
+ * tab-separated columns; CSV for other *.csv; JSON lines for anything
+ * else. Returns 0 with *fmt and in why what decided it ("from its name...",
+ * or "" when nothing did and JSON lines is the default), or -1 with why
+ * saying so for a *.tsv that is no GDELT file (annals reads no other
+ * tab-separated format). */
+int import_format_guess(const char *path, const char *head, size_t headlen,
+                        import_format *fmt, char *why, size_t whylen);
 
 /* import_format_name: "jsonl", "gdelt" or "csv". */
 const char *import_format_name(import_format fmt);

@@ -69,6 +69,18 @@ my %FIPS = (US => 'US', UK => 'GB', RS => 'RU', SF => 'ZA', MO => 'MA', SP => 'E
             CH => 'CN', IN => 'IN', SY => 'SY', CA => 'CA', TU => 'TR', EI => 'IE', JA => 'JP',
             AS => 'AU', BO => 'BY', RP => 'PH', IS => 'IL', LE => 'LB');
 
+# GDELT's dating artefact: SQLDATE exactly one month or one year (the same
+# day of the month) before DATEADDED's day makes an uncertain start.
+sub suspect {
+    my ($row) = @_;
+    my ($y, $m, $d) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/ or return 0;
+    my ($ay, $am, $ad) = col($row, 'DATEADDED') =~ /^(\d{4})(\d\d)(\d\d)/ or return 0;
+    return 0 unless $d == $ad;
+    return 1 if $y == $ay - 1 && $m == $am;
+    my ($py, $pm) = $am == 1 ? ($ay - 1, 12) : ($ay, $am - 1);
+    return $y == $py && $m == $pm ? 1 : 0;
+}
+
 # expected(rows): by id, the last row with that GLOBALEVENTID.
 sub expected {
     my %by;
@@ -106,10 +118,11 @@ for my $id (sort keys %$exp2) {
     $bad{kind}++ unless $e->{kind} eq ($KIND{$code} // 'other');
     $bad{cameo}++ unless $e->{cameo} eq $code;
     my ($y, $m, $dd) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/;
-    $bad{start}++ unless $e->{start} eq "$y-$m-$dd";
+    my $sus = suspect($row);
+    $bad{start}++ unless $e->{start} eq "$y-$m-$dd" . ($sus ? '?' : '');
     my $url = col($row, 'SOURCEURL');
     $bad{sources}++ unless ($e->{sources}[0]{url} // '') eq $url;
-    $bad{tags}++ unless "@{$e->{tags}}" eq 'gdelt';
+    $bad{tags}++ unless "@{$e->{tags}}" eq ($sus ? 'gdelt gdelt-date-suspect' : 'gdelt');
     $bad{extra}++ unless ($e->{extra}{gdelt}{globaleventid} // '') eq col($row, 'GLOBALEVENTID')
         && ($e->{extra}{gdelt}{num_mentions} // -1) == col($row, 'NumMentions')
         && ($e->{extra}{gdelt}{date_added} // '') eq col($row, 'DATEADDED');
@@ -166,6 +179,29 @@ for my $kind (qw(visit meeting agreement)) {
        join('/', sort grep { $KIND{$_} eq $kind } keys %KIND) . " ($want)");
 }
 
+# Suspect dates: counted here from the file, and by the server by their tag.
+my $suspect2 = grep { suspect($exp2->{$_}) } keys %$exp2;
+cmp_ok($suspect2, '>', 0, "the 2.0 file has rows dated a month or a year before DATEADDED ($suspect2)");
+is(($d->client('count', '--tag', 'gdelt-date-suspect')->json // {})->{count}, $suspect2,
+   'count --tag gdelt-date-suspect: those rows');
+
+# FIPS codes that name no country today (YI, Serbia and Montenegro; OS,
+# oceans) add none, and stay in extra.gdelt.
+my %nocountry;
+for my $id (sort keys %$exp2) {
+    my ($row, $e) = ($exp2->{$id}, $got->{$id});
+    for my $k (0 .. 2) {
+        my $fips = $row->[35 + 8 * $k + 2];                   # <Geo>_CountryCode
+        next unless $fips eq 'YI' || $fips eq 'OS';
+        my $key = (qw(actor1_geo actor2_geo action_geo))[$k];
+        $nocountry{$fips}++;
+        is(($e->{extra}{gdelt}{$key}{country} // ''), $fips, "$id: FIPS $fips is kept in extra.gdelt.$key");
+        ok(!exists $e->{place}{country}, "$id: ... and makes no place.country") if $k == 2;
+    }
+}
+ok($nocountry{YI} && $nocountry{OS},
+   "the 2.0 file has geographies in YI ($nocountry{YI}) and OS ($nocountry{OS})");
+
 # ---- the GDELT 1.0 sample -------------------------------------------------------------
 my %before = %$got;
 $r = $d->client('import', '--format', 'gdelt', $v1);
@@ -179,6 +215,8 @@ for my $id (sort keys %$exp1) {
     if (!$e) { $bad1{missing}++; next }
     $bad1{version}++ unless $e->{extra}{gdelt}{version} == 1;
     $bad1{kind}++ unless $e->{kind} eq ($KIND{col($row, 'EventCode')} // 'other');
+    my ($y, $m, $dd) = col($row, 'SQLDATE') =~ /^(\d{4})(\d\d)(\d\d)$/;
+    $bad1{start}++ unless $e->{start} eq "$y-$m-$dd" . (suspect($row) ? '?' : '');
     my $url = @$row == 58 ? col($row, 'SOURCEURL') : '';
     $bad1{sources}++ unless ($e->{sources}[0]{url} // '') eq ($url =~ m{^https?://} ? $url : '');
     my $name = col($row, 'ActionGeo_FullName');
@@ -187,13 +225,32 @@ for my $id (sort keys %$exp1) {
     $bad1{place_country}++ if $FIPS{$fips} && ($e->{place}{country} // '') ne $FIPS{$fips};
 }
 is_deeply(\%bad1, {}, 'every 1.0 event, of 57 and 58 columns, as its row says') or diag(explain(\%bad1));
+my $suspect1 = grep { suspect($union{$_}) } keys %union;
+is(($d->client('count', '--tag', 'gdelt-date-suspect')->json // {})->{count}, $suspect1,
+   "count --tag gdelt-date-suspect after the 1.0 sample (DATEADDED YYYYMMDD): $suspect1");
 
-# Importing the 1.0 sample without --format: its name says CSV, and the
-# header that is not one says what to do.
+# Importing the 1.0 sample without --format: its name says CSV, its first
+# line (58 tab-separated columns) GDELT.
 $r = $d->client('import', $v1);
-is($r->exit, 5, 'a GDELT file named .csv is read as CSV and refused (exit 5)');
-like($r->err, qr/\Q$v1\E:1: header: .*tab-separated: GDELT rows are imported with --format gdelt/,
+is($r->exit, 0, 'a GDELT file named .csv imports without --format') or diag($r->describe);
+like($r->err, qr/reading \Q$v1\E as gdelt \(from its name and its first line of ${\ scalar @{ $rows1[0] }} tab-separated columns; --format chooses\)/,
+     '... guessed from its first line, and said');
+is(($d->client('count')->json // {})->{count}, scalar keys %union, '... updating the same events');
+
+# Tab-separated lines of another width: a .csv is read as CSV, whose header
+# error points at --format gdelt; a .tsv is no format annals can tell.
+my $narrow = join("\t", @{ $rows2[0] }[0 .. 40]) . "\n";
+write_file("$dir/narrow.csv", $narrow);
+$r = $d->client('import', "$dir/narrow.csv");
+is($r->exit, 5, 'a .csv of 41 tab-separated columns is read as CSV and refused (exit 5)');
+like($r->err, qr/narrow\.csv:1: header: .*tab-separated: GDELT rows are imported with --format gdelt/,
      '... pointing at --format gdelt');
+write_file("$dir/table.tsv", "name\tdate\nRabat\t2024\n");
+$r = $d->client('import', "$dir/table.tsv");
+is($r->exit, 2, 'a .tsv that is no GDELT file is a usage error (exit 2)');
+like($r->err, qr/table\.tsv: cannot tell its format: its first line has 2 tab-separated columns, and a GDELT row has 57, 58 or 61 .*--format chooses/,
+     '... saying why and what to do');
+is(($d->client('count')->json // {})->{count}, scalar keys %union, '... and nothing is imported');
 
 # ---- re-import: updates, no duplicates ---------------------------------------------------
 my ($e0, $h0) = rpc('hello');
@@ -211,7 +268,9 @@ $mod[31] = 4242;                                           # NumMentions
 my $want_kind = $KIND{$mod[26]};
 write_file("$dir/one.tsv", Encode::encode('UTF-8', join("\t", @mod) . "\n"));
 $r = $d->client('import', "$dir/one.tsv");
-is($r->exit, 0, 'a modified row (as .tsv: gdelt by its name) imports') or diag($r->describe);
+is($r->exit, 0, 'a modified row (as .tsv: gdelt by its first line) imports') or diag($r->describe);
+like($r->err, qr/reading \Q$dir\E\/one\.tsv as gdelt \(from its name and its first line of 61 tab-separated columns/,
+     '... guessed from its first line, and said');
 my $new = $d->client('get', $mid)->json // {};
 is($new->{kind}, $want_kind, "the event is updated: kind $old->{kind} -> $want_kind");
 is($new->{extra}{gdelt}{num_mentions}, 4242, '... and its extra');
@@ -251,6 +310,23 @@ like($rb->err, qr/imported 27 events from \Q$badfile\E, skipped 3/, '... and cou
 is_deeply($have, [sort @ids[grep { $_ != 4 && $_ != 11 && $_ != 19 } 0 .. 29]],
           '... the other rows are stored');
 
+# A line over the cap (a real row with a 2 MiB SOURCEURL, still 61 columns)
+# is a bad row of its own, read past; the rows around it import.
+{
+    my @huge = @{ $rows2[130] };
+    $huge[-1] = 'https://example.com/' . ('x' x (2 << 20));
+    my @hl = ((map { join("\t", @$_) } @rows2[131, 132]), join("\t", @huge),
+              join("\t", @{ $rows2[133] }));
+    my $hugefile = write_file("$dir/huge.export.CSV", Encode::encode('UTF-8', join('', map { "$_\n" } @hl)));
+    ($rb, $have) = fresh_import('--skip-invalid', $hugefile);
+    is($rb->exit, 5, 'a line over the cap: exit 5 with --skip-invalid');
+    like($rb->err, qr/\Q$hugefile\E:3: line longer than \d+ bytes: no GDELT row is that long/,
+         '... reported at its line');
+    like($rb->err, qr/imported 3 events from \Q$hugefile\E, skipped 1/, '... the others imported');
+    is_deeply($have, [sort map { "gdelt-$_->[0]" } @rows2[131, 132, 133]],
+              '... the rows before and after it stored');
+}
+
 # ---- CSV with a header ---------------------------------------------------------------
 my $csv = "\xEF\xBB\xBF" . Encode::encode('UTF-8', join("\r\n",
     'id,kind,title,start,end,place.city,place.country,place.lat,place.lon,countries,tags,sources,participants,extra.source.name,summary',
@@ -289,6 +365,21 @@ is($e->{end}, '2025-12', 'CSV: end');
 is_deeply($e->{countries}, [qw(MA FR)], 'CSV: list items trimmed');
 is($c->stop, 0, 'daemon exits 0');
 $Annals::Test::CURRENT = $d;
+
+# A ';' inside a URL stays in it (sources split only before http(s)://),
+# and a cameo column gives the kind when the record has none.
+my $jsess = 'https://example.com/page;jsessionid=ABC?a=1;b=2';
+write_file("$dir/urls.csv", "id,title,start,cameo,kind,sources\n"
+           . "csv-u1,Visit,2024-04-08,042,,$jsess; http://other.example/x\n"
+           . "csv-u2,Talks,2024-04-09,046,conference,$jsess\n");
+$r = $d->client('import', "$dir/urls.csv");
+is($r->exit, 0, 'CSV: URLs holding ; import') or diag($r->describe);
+$e = $d->client('get', 'csv-u1')->json // {};
+is_deeply($e->{sources}, [{ url => $jsess }, { url => 'http://other.example/x' }],
+          'CSV: sources split only where a URL follows the ;');
+is($e->{kind}, 'visit', 'CSV: cameo 042 without a kind makes a visit');
+$e = $d->client('get', 'csv-u2')->json // {};
+is($e->{kind}, 'conference', 'CSV: a kind given wins over cameo');
 
 write_file("$dir/nohead.csv", "title,when\nT,2024\n");
 $r = $d->client('import', "$dir/nohead.csv", '--skip-invalid');

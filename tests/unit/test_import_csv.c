@@ -152,6 +152,29 @@ int main(void)
              "[{\"url\":\"https://a.example/1\"},{\"url\":\"https://b.example/2\"}],"
              "\"participants\":[{\"name\":\"Nasser Bourita\"},{\"name\":\"José Manuel Albares\"}]}",
              "lists split on ';' and trimmed, empty items dropped ('|' is no separator)");
+    is_event("title,sources\nT,https://example.com/page;jsessionid=ABC?a=1;b=2\n",
+             "{\"title\":\"T\",\"sources\":[{\"url\":\"https://example.com/page;jsessionid="
+             "ABC?a=1;b=2\"}]}", "a ';' inside a URL does not split sources");
+    is_event("title,sources\nT,https://example.com/p;x=1; HTTP://b.example/;q;http://c.example\n",
+             "{\"title\":\"T\",\"sources\":[{\"url\":\"https://example.com/p;x=1\"},"
+             "{\"url\":\"HTTP://b.example/;q\"},{\"url\":\"http://c.example\"}]}",
+             "sources split only where an http(s):// URL follows the ';'");
+    is_event("title,sources\nT,https://a.example/;;https://b.example/\n",
+             "{\"title\":\"T\",\"sources\":[{\"url\":\"https://a.example/;\"},"
+             "{\"url\":\"https://b.example/\"}]}", "';;' before a URL: the first ';' stays");
+    is_event("title,tags\nT,a;b=2\n", "{\"title\":\"T\",\"tags\":[\"a\",\"b=2\"]}",
+             "other lists still split on every ';'");
+    is_event("title,cameo\nT,043\n", "{\"title\":\"T\",\"cameo\":\"043\",\"kind\":\"visit\"}",
+             "cameo without kind: the kind follows the code, as for GDELT");
+    is_event("title,cameo,kind\nT,057,\n",
+             "{\"title\":\"T\",\"cameo\":\"057\",\"kind\":\"agreement\"}",
+             "an empty kind field: the kind follows the code");
+    is_event("title,cameo\nT,190\n", "{\"title\":\"T\",\"cameo\":\"190\",\"kind\":\"other\"}",
+             "a code of no kind of its own: other");
+    is_event("kind,cameo\nconference,042\n", "{\"kind\":\"conference\",\"cameo\":\"042\"}",
+             "a kind given is kept");
+    is_event("title,cameo\nT,42x\n", "{\"title\":\"T\",\"cameo\":\"42x\"}",
+             "a malformed code gets no kind (the server refuses it)");
     is_event("title,extra.source.name,extra.source.page,extra.note\nT,Hespress,3,n\n",
              "{\"title\":\"T\",\"extra\":{\"source\":{\"name\":\"Hespress\",\"page\":\"3\"},"
              "\"note\":\"n\"}}", "extra.KEY with dots nests");

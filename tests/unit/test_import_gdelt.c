@@ -95,12 +95,12 @@ int main(void)
     is_field(ev, "kind", "\"agreement\"", "2.0 057");
     is_field(ev, "cameo", "\"057\"", "2.0 057");
     is_field(ev, "title", "\"? \u2192 THE EU: Sign formal agreement\"", "2.0 057");
-    is_field(ev, "start", "\"2018-10-24\"", "2.0 057");
+    is_field(ev, "start", "\"2018-10-24?\"", "2.0 057 (a year before DATEADDED: uncertain)");
     is_field(ev, "countries", "[\"BY\"]", "2.0 057 (EUR is no country; Minsk is)");
     is_field(ev, "place", "{\"name\":\"Minsk, Belarus (general), Belarus\",\"city\":\"Minsk\","
              "\"country\":\"BY\",\"lat\":53.9,\"lon\":27.5667}", "2.0 057");
     is_field(ev, "participants", "[{\"name\":\"THE EU\"}]", "2.0 057");
-    is_field(ev, "tags", "[\"gdelt\"]", "2.0 057");
+    is_field(ev, "tags", "[\"gdelt\",\"gdelt-date-suspect\"]", "2.0 057");
     is_field(ev, "sources", "[{\"url\":\"https://belsat.eu/en/news/10-years-of-belarus-"
              "participating-in-eastern-partnership-what-is-to-come/\"}]", "2.0 057");
     is_field(ev, "extra.gdelt.version", "2", "2.0 057");
@@ -120,7 +120,8 @@ int main(void)
     ok(ev != NULL, "a 042 row maps (%s)", reason);
     is_field(ev, "kind", "\"visit\"", "2.0 042");
     is_field(ev, "title", "\"UNITED KINGDOM \u2192 SAUDI ARABIA: Make a visit\"", "2.0 042");
-    is_field(ev, "start", "\"2019-09-24\"", "2.0 042 (SQLDATE, not DATEADDED)");
+    is_field(ev, "start", "\"2019-09-24?\"", "2.0 042 (SQLDATE, a month before DATEADDED)");
+    is_field(ev, "tags", "[\"gdelt\",\"gdelt-date-suspect\"]", "2.0 042");
     is_field(ev, "countries", "[\"GB\",\"SA\"]", "2.0 042 (GBR, SAU; FIPS SA is Saudi Arabia)");
     is_field(ev, "participants", "[{\"name\":\"UNITED KINGDOM\",\"country\":\"GB\"},"
              "{\"name\":\"SAUDI ARABIA\",\"country\":\"SA\"}]", "2.0 042");
@@ -140,6 +141,8 @@ int main(void)
              "trumps_three_messages_for_pa_i.html\"}]", "1.0 043");
     is_field(ev, "extra.gdelt.version", "1", "1.0 043");
     is_field(ev, "extra.gdelt.date_added", "\"20160728\"", "1.0 043");
+    is_field(ev, "start", "\"2016-07-28\"", "1.0 043 (the day it was added: certain)");
+    is_field(ev, "tags", "[\"gdelt\"]", "1.0 043");
     is_field(ev, "extra.gdelt.actor1.type1", "\"EDU\"", "1.0 043");
     json_decref(ev);
 
@@ -154,6 +157,43 @@ int main(void)
              "1.0 1312 (a country match has no city)");
     ok(json_object_get(ev, "sources") == NULL, "1.0 1312: no sources without SOURCEURL");
     json_decref(ev);
+
+    /* SQLDATE exactly a month or a year before DATEADDED (YYYYMMDDHHMMSS
+     * in 2.0, YYYYMMDD in 1.0) is kept as an uncertain day; any other gap,
+     * or a DATEADDED that is no date, leaves the day certain. */
+    static const struct { int v2; const char *sqldate, *added, *start; } dates[] = {
+        { 1, "20191024", "20191024143000", "\"2019-10-24\"" },
+        { 1, "20191023", "20191024143000", "\"2019-10-23\"" },
+        { 1, "20190923", "20191024143000", "\"2019-09-23\"" },
+        { 1, "20181025", "20191024143000", "\"2018-10-25\"" },
+        { 1, "20171024", "20191024143000", "\"2017-10-24\"" },
+        { 1, "20190824", "20191024143000", "\"2019-08-24\"" },
+        { 1, "20191224", "20200124000000", "\"2019-12-24?\"" },
+        { 1, "20190124", "20200124000000", "\"2019-01-24?\"" },
+        { 1, "20191024", "2019x024143000", "\"2019-10-24\"" },
+        { 1, "20181024", "", "\"2018-10-24\"" },
+        { 0, "20160628", "20160728", "\"2016-06-28?\"" },
+        { 0, "20150728", "20160728", "\"2015-07-28?\"" },
+        { 0, "20160627", "20160728", "\"2016-06-27\"" },
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        const char *row = dates[i].v2 ? row_v2_057 : row_v1_043;
+        char *t = with_column(row, 1, dates[i].sqldate);
+        char *u = with_column(t, dates[i].v2 ? 59 : 56, dates[i].added);
+        char name[96];
+        snprintf(name, sizeof name, "SQLDATE %s, DATEADDED '%s'", dates[i].sqldate,
+                 dates[i].added);
+        ev = map(u, reason);
+        is_field(ev, "start", dates[i].start, name);
+        int suspect = strchr(dates[i].start, '?') != NULL;
+        is_field(ev, "tags", suspect ? "[\"gdelt\",\"gdelt-date-suspect\"]" : "[\"gdelt\"]", name);
+        char added[32];
+        snprintf(added, sizeof added, "\"%s\"", dates[i].added);
+        is_field(ev, "extra.gdelt.date_added", dates[i].added[0] ? added : NULL, name);
+        json_decref(ev);
+        free(t);
+        free(u);
+    }
 
     /* Rows refused, each with the column it is about. */
     char *bad;
@@ -200,6 +240,14 @@ int main(void)
     ev = map(bad2, reason);
     is_field(ev, "countries", "[\"SA\"]", "WST (the West) and FIPS OS (oceans) name no country");
     is_field(ev, "place.country", NULL, "no place.country for FIPS OS");
+    is_field(ev, "extra.gdelt.action_geo.country", "\"OS\"", "FIPS OS is kept raw in extra");
+    json_decref(ev);
+    free(bad2);
+    /* YI, Serbia and Montenegro (dissolved in 2006), has no ISO code today. */
+    bad2 = with_column(bad, 53, "YI");
+    ev = map(bad2, reason);
+    is_field(ev, "place.country", NULL, "no place.country for FIPS YI");
+    is_field(ev, "extra.gdelt.action_geo.country", "\"YI\"", "FIPS YI is kept raw in extra");
     json_decref(ev);
     free(bad);
     free(bad2);
