@@ -29,7 +29,7 @@ static json_t *timeline_window_edge(const char *date, int hi)
 
 json_t *timeline_new(const char *title, const char *from, const char *to)
 {
-    return json_pack("{s:s, s:s?, s:s?, s:o?, s:o?, s:[]}", "title", title, "from", from,
+    return json_pack("{s:s, s:s?, s:s?, s:o*, s:o*, s:[]}", "title", title, "from", from,
                      "to", to, "window_lo", timeline_window_edge(from, 0),
                      "window_hi", timeline_window_edge(to, 1), "events");
 }
