@@ -278,7 +278,7 @@ is(scalar @mdrawn, $many, "Chromium draws all $many");
 my @mplaced = grep { $_->[2] =~ /style="[^"]*left: -?[\d.]+px;[^"]*top: [\d.]+px/ } @mdrawn;
 is(scalar @mplaced, $many, 'each placed on the axis and in a lane');
 my %tops = map { (($_->[2] =~ /top: ([\d.]+)px/)[0] => 1) } @mplaced;
-cmp_ok(scalar keys %tops, '<', $many / 10, 'in lanes that are reused: ' . scalar(keys %tops) . " lanes for $many events");
+cmp_ok(scalar keys %tops, '<', $many / 5, 'in lanes that are reused: ' . scalar(keys %tops) . " lanes for $many events");
 like($mdom, qr{<span id="summary">3,000 events}, 'the summary counts them');
 
 $r = client('render', '1960', '1969', '--limit', '1000', '-o', "$tmp/some.html");
