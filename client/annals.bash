@@ -24,7 +24,7 @@ _annals_command_opts()
         hist) echo "$_annals_filter_opts --q --by --spread" ;;
         top) echo "$_annals_filter_opts --q --field --limit" ;;
         import) echo "--format --skip-invalid" ;;
-        render) echo "$_annals_filter_opts --q -o --output --title" ;;
+        render) echo "$_annals_filter_opts --q -o --output --title --limit" ;;
         watch) echo "$_annals_filter_opts --q --since --resume --heartbeats" ;;
     esac
 }

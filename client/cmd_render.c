@@ -18,9 +18,14 @@
 
 static const opts_spec cmd_render_opts[] = {
     FILTER_OPTS_SPEC, FILTER_OPTS_Q_SPEC,
-    { "output", 'o', 1 }, { "title", 0, 1 },
+    { "output", 'o', 1 }, { "title", 0, 1 }, { "limit", 0, 1 },
     { NULL, 0, 0 }
 };
+
+/* The events a page holds unless --limit says otherwise: beyond some
+ * thousands a browser takes seconds to lay the page out, and the page is
+ * meant to be looked at, not to archive the window (export does that). */
+#define CMD_RENDER_LIMIT 10000
 
 /* Where the page goes: stdout, or a temporary file beside the target that
  * is renamed over it once complete, so that a failed render never leaves a
@@ -133,6 +138,43 @@ static int cmd_render_page(void *arg, const json_t *events, size_t n)
     return 0;
 }
 
+/* Parse --limit: a count, 0 for none. Returns 0 or a usage error. */
+static int cmd_render_limit(cli_ctx *ctx, const char *lim, size_t *limit)
+{
+    char *end;
+    *limit = CMD_RENDER_LIMIT;
+    if (!lim)
+        return 0;
+    errno = 0;
+    unsigned long long n = strtoull(lim, &end, 10);
+    if (!*lim || *end || errno || lim[0] == '-')
+        return cli_usage_error(ctx, "--limit must be a count of events (0: no limit), not '%s'", lim);
+    *limit = (size_t)n;
+    return 0;
+}
+
+/* When the page holds limit events there may be more: count (same window
+ * and filters, count_params) says how many the window holds, and the page
+ * and stderr say that only the first ones are shown. Returns 0 or an exit
+ * code after reporting. */
+static int cmd_render_total(cli_ctx *ctx, json_t *count_params, json_t *doc, size_t limit)
+{
+    json_t *res;
+    if (!limit || timeline_count(doc) < limit)
+        return 0;
+    int rc = cli_call(ctx, "count", count_params, &res);
+    if (rc)
+        return rc;
+    json_int_t total = json_integer_value(json_object_get(res, "count"));
+    json_decref(res);
+    if (total > (json_int_t)limit) {
+        timeline_set_total(doc, (size_t)total);
+        cli_error("render: the page shows the first %zu of the window's %" JSON_INTEGER_FORMAT
+                  " events, by date (--limit N shows more, --limit 0 all)", limit, total);
+    }
+    return 0;
+}
+
 /* The default title says which window the page shows. */
 static char *cmd_render_title(const opts_result *o)
 {
@@ -153,6 +195,7 @@ static int cmd_render_run(cli_ctx *ctx, const opts_result *o)
     const char *title_opt = opts_value(o, "title");
     cmd_render_out out;
     buf_t page;
+    size_t limit;
     int rc;
 
     if (!path)
@@ -161,6 +204,8 @@ static int cmd_render_run(cli_ctx *ctx, const opts_result *o)
         return cli_usage_error(ctx, "-o needs a file name, not an empty string");
     if (title_opt && !utf8_valid(title_opt, strlen(title_opt), NULL))
         return cli_usage_error(ctx, "--title is not valid UTF-8");
+    if ((rc = cmd_render_limit(ctx, opts_value(o, "limit"), &limit)) != 0)
+        return rc;
     json_t *params = json_object();
     if ((rc = filter_opts_params(ctx, o, 0, params)) != 0) {
         json_decref(params);
@@ -175,7 +220,12 @@ static int cmd_render_run(cli_ctx *ctx, const opts_result *o)
     char *title = title_opt ? xstrdup(title_opt) : cmd_render_title(o);
     json_t *doc = timeline_new(title, json_string_value(json_object_get(params, "from")),
                                json_string_value(json_object_get(params, "to")));
-    rc = cmd_range_each(ctx, params, 0, cmd_render_page, doc);
+    /* range sets its paging keys in params; count wants the filters alone. */
+    json_t *count_params = json_deep_copy(params);
+    rc = cmd_range_each(ctx, params, limit, cmd_render_page, doc);
+    if (rc == 0)
+        rc = cmd_render_total(ctx, count_params, doc, limit);
+    json_decref(count_params);
     if (rc == 0) {
         buf_init(&page);
         render_html_page(&page, title, doc);
@@ -204,9 +254,14 @@ const cli_command cmd_render_render = {
     "FILE is replaced only once the page is complete (written beside it, then\n"
     "renamed): a failed render leaves no partial page.\n"
     "\n"
+    "A window with more events than --limit gives a page of the first ones by\n"
+    "date; the page and stderr say how many the window holds, and the exit\n"
+    "status is 0.\n"
+    "\n"
     "Options:\n"
     "  -o, --output FILE      where to write the page (required; - for stdout)\n"
     "  --title TEXT           the page's title (default: Timeline FROM - TO)\n"
+    "  --limit N              at most N events on the page (default 10000; 0: all)\n"
     FILTER_OPTS_HELP
     FILTER_OPTS_Q_HELP,
     cmd_render_opts, 0, 2, cmd_render_run

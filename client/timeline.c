@@ -11,10 +11,27 @@ static const char *const timeline_precisions[] = {
     [EDTF_MINUTE] = "minute", [EDTF_SECOND] = "second"
 };
 
+/* The instant (ms) a window's date opens (hi unset) or closes (hi set) at:
+ * the date's earliest start or latest end, as the server reads it. NULL when
+ * the date is absent or not one the client can read. */
+static json_t *timeline_window_edge(const char *date, int hi)
+{
+    char err[128];
+    if (!date)
+        return NULL;
+    json_t *draw = timeline_draw(date, NULL, err, sizeof err);
+    if (!draw)
+        return NULL;
+    json_t *t = json_incref(json_object_get(draw, hi ? "hi" : "lo"));
+    json_decref(draw);
+    return t;
+}
+
 json_t *timeline_new(const char *title, const char *from, const char *to)
 {
-    return json_pack("{s:s, s:s?, s:s?, s:[]}", "title", title, "from", from, "to", to,
-                     "events");
+    return json_pack("{s:s, s:s?, s:s?, s:o*, s:o*, s:[]}", "title", title, "from", from,
+                     "to", to, "window_lo", timeline_window_edge(from, 0),
+                     "window_hi", timeline_window_edge(to, 1), "events");
 }
 
 /* An instant as JavaScript wants it: milliseconds. */
@@ -84,6 +101,11 @@ int timeline_add(json_t *doc, json_t *ev, char *err, size_t errlen)
     json_array_append_new(json_object_get(doc, "events"),
                           json_pack("{s:O, s:o}", "event", ev, "draw", draw));
     return 0;
+}
+
+void timeline_set_total(json_t *doc, size_t total)
+{
+    json_object_set_new(doc, "total", json_integer((json_int_t)total));
 }
 
 size_t timeline_count(const json_t *doc)

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* timeline_new: an empty document {"title", "from", "to", "events": []};
- * from and to are the window as given (NULL: open). Returns a new
- * reference. */
+/* timeline_new: an empty document {"title", "from", "to", "window_lo",
+ * "window_hi", "events": []}; from and to are the window as given (NULL:
+ * open), window_lo and window_hi the instants (ms) it opens and closes at,
+ * present when from or to is (so that a page without events can still show
+ * its window). Returns a new reference. */
 json_t *timeline_new(const char *title, const char *from, const char *to);
 
 /* timeline_draw: where to draw an event, from its start and optional end
@@ -32,6 +34,10 @@ json_t *timeline_draw(const char *start, const char *end, char *err, size_t errl
  * events (ev gains a reference). Returns 0, or -1 with the reason in err
  * when ev has no valid start/end. */
 int timeline_add(json_t *doc, json_t *ev, char *err, size_t errlen);
+
+/* timeline_set_total: record in doc ("total") that the window holds total
+ * events, of which doc holds only the first ones (a render --limit). */
+void timeline_set_total(json_t *doc, size_t total);
 
 /* timeline_count: how many events doc holds. */
 size_t timeline_count(const json_t *doc);

@@ -9,7 +9,7 @@
 use strict;
 use warnings;
 use utf8;
-BEGIN { $ENV{ANNALS_TEST_TIMEOUT} //= 240 }   # five Chromium runs
+BEGIN { $ENV{ANNALS_TEST_TIMEOUT} //= 420 }   # eight Chromium runs
 use FindBin ();
 use lib "$FindBin::Bin/../lib";
 use Encode ();
@@ -204,6 +204,39 @@ is_deeply([map { unhtml($_) } @links], [$hostile->{sources}[0]{url}],
 like(Encode::decode('UTF-8', $hpage), qr{<title>\Q&lt;/script&gt;&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;\E},
      'the --title is escaped into <title>');
 
+# --- names that a plain JavaScript object already has -----------------------------
+# A kind, id, tag or extra key such as "constructor" or "__proto__" must be
+# looked up as data: in a {} it would find Object.prototype's members instead
+# (and once blanked the whole page).
+my @proto_kinds = qw(constructor tostring valueof hasownproperty isprototypeof proto);
+my @proto_events = map {
+    { id => ($proto_kinds[$_] eq 'proto' ? '__proto__' : $_ ? "k-$proto_kinds[$_]" : 'constructor'),
+      kind => $proto_kinds[$_], start => sprintf('1998-%02d', $_ + 1), title => "kind $proto_kinds[$_]",
+      tags => ['constructor', 'tostring'], parent => ($_ ? 'constructor' : undef),
+      extra => { '__proto__' => { polluted => 1 }, constructor => 'x' } }
+} 0 .. $#proto_kinds;
+write_file("$tmp/proto.jsonl", join('', map { to_json($_) . "\n" } @proto_events));
+$r = client('import', "$tmp/proto.jsonl");
+is($r->exit, 0, 'events whose kinds and ids are names of Object.prototype are stored') or diag($r->describe);
+$r = client('render', '1998', '1998', '-o', "$tmp/proto.html");
+is($r->exit, 0, 'and rendered') or diag($r->describe);
+$r = chromium('--dump-dom', "file://$tmp/proto.html#__proto__");
+my $pdom = Encode::decode('UTF-8', $r->out);
+my @pdrawn = drawn($pdom);
+is_deeply([sort map { "$_->[0] $_->[1]" } @pdrawn], [sort map { "$_->{id} $_->{kind}" } @proto_events],
+          'Chromium draws every one of them, with its id and kind');
+my @pplaced = grep { $_->[2] =~ /style="[^"]*left: -?[\d.]+px;[^"]*top: [\d.]+px/ } @pdrawn;
+is(scalar @pplaced, scalar @proto_events, 'each placed on the axis and in a lane');
+my @plegend = $pdom =~ m{<button type="button" aria-pressed="true" data-kind="([^"]+)">}g;
+is_deeply([sort @plegend], [sort @proto_kinds], 'the legend has each of these kinds');
+my @swatches = $pdom =~ m{<span class="swatch" style="background: (rgb\([^)]*\))}g;
+is(scalar(grep { defined } @swatches), scalar @proto_kinds, 'each with a colour of its own')
+    and is(scalar(keys %{{ map { ($_ => 1) } @swatches }}), scalar @proto_kinds, 'no two alike');
+my ($pbody) = $pdom =~ m{<aside id="details"([^>]*>.*?)</aside>}s;
+ok(defined $pbody && $pbody !~ /^[^>]*\bhidden\b/ && index($pbody, 'kind proto') >= 0,
+   'page.html#__proto__ opens the details of the event of that id');
+like($pbody // '', qr{<a href="#constructor">constructor</a>}, 'whose parent "constructor" is a link to it');
+
 # --- an empty window -----------------------------------------------------------------------
 $r = client('render', '1900', '1900', '-o', "$tmp/empty.html");
 is($r->exit, 0, 'a window without events renders too');
@@ -213,6 +246,66 @@ $r = chromium('--dump-dom', "file://$tmp/empty.html");
 my $edom = Encode::decode('UTF-8', $r->out);
 is(scalar(drawn($edom)), 0, 'Chromium draws none');
 like($edom, qr{<p id="empty">No event matches this window and these filters\.</p>}, 'and says so');
+my @eticks = $edom =~ m{<span class="tick-label"[^>]*>([^<]*)</span>}g;
+ok(@eticks && !grep({ !/^1900\b/ } @eticks), 'its axis shows the window asked for (ticks: ' . join(' ', @eticks) . ')');
+
+# --- many events -----------------------------------------------------------------------
+# 3000 events over a decade: every one is drawn, and the lanes are reused
+# (labels are cut short rather than each opening a lane). With --limit below
+# the count, the page holds the first ones and says how many there are.
+my $many = 3000;
+my @kinds5 = qw(meeting visit agreement conference other);
+write_file("$tmp/many.jsonl", join '', map {
+    my $day = int($_ * 3652 / $many);
+    my @t = gmtime(-315619200 + $day * 86400);    # from 1960-01-01
+    my $start = sprintf('%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3]);
+    my @e = gmtime(-315619200 + ($day + $_ % 40) * 86400);
+    to_json({ id => "many-$_", kind => $kinds5[$_ % 5], start => $_ % 7 ? $start : substr($start, 0, 7),
+              ($_ % 10 == 3 ? (end => sprintf('%04d-%02d-%02d', $e[5] + 1900, $e[4] + 1, $e[3])) : ()),
+              title => "Event number $_ of the decade" }) . "\n"
+} 0 .. $many - 1);
+$r = client('import', "$tmp/many.jsonl");
+is($r->exit, 0, "$many events over 1960-1969 are imported") or diag($r->describe);
+$r = client('render', '1960', '1969', '-o', "$tmp/many.html");
+is($r->exit, 0, 'and rendered') or diag($r->describe);
+is($r->err, '', 'with nothing on stderr (under the default --limit)');
+my $t0 = time;
+$r = chromium('--dump-dom', "file://$tmp/many.html");
+diag(sprintf('chromium --dump-dom of %d events: %ds (a diagnostic, not a test)', $many, time - $t0));
+my $mdom = Encode::decode('UTF-8', $r->out);
+my @mdrawn = drawn($mdom);
+is(scalar @mdrawn, $many, "Chromium draws all $many");
+my @mplaced = grep { $_->[2] =~ /style="[^"]*left: -?[\d.]+px;[^"]*top: [\d.]+px/ } @mdrawn;
+is(scalar @mplaced, $many, 'each placed on the axis and in a lane');
+my %tops = map { (($_->[2] =~ /top: ([\d.]+)px/)[0] => 1) } @mplaced;
+cmp_ok(scalar keys %tops, '<', $many / 5, 'in lanes that are reused: ' . scalar(keys %tops) . " lanes for $many events");
+like($mdom, qr{<span id="summary">3,000 events}, 'the summary counts them');
+
+$r = client('render', '1960', '1969', '--limit', '1000', '-o', "$tmp/some.html");
+is($r->exit, 0, '--limit 1000: exit 0') or diag($r->describe);
+like($r->err, qr/the page shows the first 1000 of the window's 3000 events/, 'stderr says how many are left out');
+my ($sdata) = split_page(read_file("$tmp/some.html") // '');
+my $sdoc = eval { from_json($sdata // '') } // {};
+my @first = map { $_->{id} } json_lines(client('range', '1960', '1969', '--limit', '1000')->out);
+is(scalar @first, 1000, 'range --limit 1000 lists 1000');
+is_deeply([map { $_->{event}{id} } @{ $sdoc->{events} // [] }], \@first,
+          'the page holds those, the first 1000 by date');
+is($sdoc->{total}, 3000, 'and the total');
+$r = chromium('--dump-dom', "file://$tmp/some.html");
+my $sdom = Encode::decode('UTF-8', $r->out);
+is(scalar(drawn($sdom)), 1000, 'Chromium draws 1000');
+like($sdom, qr{<span id="summary">showing 1,000 of 3,000 events}, 'and the header says "showing 1,000 of 3,000 events"');
+$r = client('render', '1960', '1969', '--limit', '3000', '-o', "$tmp/all.html");
+is($r->err, '', '--limit equal to the count: nothing left out, nothing said');
+$r = client('render', '1960', '1969', '--limit', '0', '-o', '-');
+is($r->exit, 0, '--limit 0: no limit');
+my ($adata) = split_page($r->out);
+is(scalar @{ (eval { from_json($adata // '') } // {})->{events} // [] }, $many, "the page holds all $many");
+for my $bad ('-1', 'ten', '') {
+    $r = client('render', '--limit', $bad, '-o', "$tmp/bad.html");
+    is($r->exit, 2, "--limit '$bad': usage error");
+}
+like($r->err, qr/--limit must be a count of events/, 'saying what --limit takes');
 
 # --- bad input --------------------------------------------------------------------------------
 $r = client('render', $from, $to);

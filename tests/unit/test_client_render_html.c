@@ -178,11 +178,36 @@ static void test_draw(void)
     json_decref(doc);
 }
 
+/* The window a document is made for: the instants it opens and closes at,
+ * so that a page without events can still show it; and the total of a
+ * window cut short by --limit. */
+static void test_window(void)
+{
+    json_t *doc = timeline_new("t", "1900", "1901-06");
+    is_int(json_integer_value(json_object_get(doc, "window_lo")), ms(1900, 1, 1),
+           "window_lo is where FROM starts");
+    is_int(json_integer_value(json_object_get(doc, "window_hi")), ms(1901, 7, 1),
+           "window_hi is where TO ends (its whole month)");
+    ok(!json_object_get(doc, "total"), "no total until one is set");
+    timeline_set_total(doc, 123456);
+    is_int(json_integer_value(json_object_get(doc, "total")), 123456, "timeline_set_total records it");
+    json_decref(doc);
+    doc = timeline_new("t", "2024~", NULL);
+    ok(json_is_integer(json_object_get(doc, "window_lo")) && !json_object_get(doc, "window_hi"),
+       "FROM alone: window_lo, no window_hi");
+    json_decref(doc);
+    doc = timeline_new("t", NULL, NULL);
+    ok(!json_object_get(doc, "window_lo") && !json_object_get(doc, "window_hi"),
+       "an open window: neither");
+    json_decref(doc);
+}
+
 int main(void)
 {
     test_text();
     test_json();
     test_page();
     test_draw();
+    test_window();
     return done_testing();
 }
