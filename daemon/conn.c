@@ -87,8 +87,8 @@ void conn_close(conn_t *c)
     if (c->closing)
         return;
     c->closing = 1;
-    /* A request decoded and kept waiting (for the connection's writes, the
-     * index, the output) will not be answered now. */
+    /* A request decoded and kept waiting (for the connection's writes or
+     * the index) will not be answered now. */
     if (c->wait_method >= 0) {
         metrics_dropped(&c->srv->metrics, c->wait_method);
         c->wait_method = -1;

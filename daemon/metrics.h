@@ -59,8 +59,8 @@ uint64_t metrics_now_ns(void);
 void metrics_reply(metrics_t *m, int method, int rc, uint64_t arrived_ns);
 
 /* metrics_dropped: a request of method was taken (handed to the writer or
- * the backup thread, or decoded and kept waiting) and its connection closed
- * before its reply could be queued. */
+ * the backup thread, or decoded and kept waiting for writes or the index)
+ * and its connection closed before its reply could be queued. */
 void metrics_dropped(metrics_t *m, int method);
 
 /* metrics_unknown_method / metrics_malformed: a request naming no method of
