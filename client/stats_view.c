@@ -66,22 +66,32 @@ static double sv_rate(uint64_t now, uint64_t was, double dt)
     return (double)(now >= was ? now - was : now) / dt;
 }
 
+/* The same for a count of requests, less the watcher's own: its stats call
+ * of the previous sample is counted between the two (a stats request is
+ * counted once its reply is queued), so one request is not the traffic
+ * being watched. */
+static double sv_request_rate(uint64_t now, uint64_t was, double dt)
+{
+    uint64_t grew = now >= was ? now - was : now;
+    return (double)(grew > 0 ? grew - 1 : 0) / dt;
+}
+
 json_t *stats_view_rates(const json_t *cur, const json_t *prev, double dt)
 {
     if (!prev || !(dt > 0))
         return NULL;
     const json_t *a = json_object_get(cur, "server"), *b = json_object_get(prev, "server");
     return json_pack("{s:f, s:f, s:f, s:f}", "seconds", dt,
-                     "requests", sv_rate(sv_count(a, "requests", NULL), sv_count(b, "requests", NULL), dt),
+                     "requests", sv_request_rate(sv_count(a, "requests", NULL), sv_count(b, "requests", NULL), dt),
                      "bytes_in", sv_rate(sv_count(a, "bytes_in", NULL), sv_count(b, "bytes_in", NULL), dt),
                      "bytes_out", sv_rate(sv_count(a, "bytes_out", NULL), sv_count(b, "bytes_out", NULL), dt));
 }
 
-/* "N (R/s)" for a counter, or just "N" without a previous sample. */
+/* "N (R/s)" for a count of requests, or just "N" without a previous sample. */
 static void sv_count_rate(char *out, size_t size, uint64_t now, uint64_t was, int have_prev, double dt)
 {
     if (have_prev)
-        snprintf(out, size, "%" PRIu64 " (%.1f/s)", now, sv_rate(now, was, dt));
+        snprintf(out, size, "%" PRIu64 " (%.1f/s)", now, sv_request_rate(now, was, dt));
     else
         snprintf(out, size, "%" PRIu64, now);
 }
@@ -109,27 +119,46 @@ static void sv_methods(FILE *out, const json_t *cur, const json_t *prev, double 
     const json_t *methods = json_object_get(cur, "methods"), *was = json_object_get(prev, "methods");
     const char *name;
     const json_t *m;
+    /* What happens now, not since the start: the recent window, from
+     * servers that keep one. */
+    const char *latency_key = "latency_us";
+    uint64_t window = 0;
+    json_object_foreach((json_t *)methods, name, m) {
+        if (json_object_get(m, "recent_latency_us")) {
+            latency_key = "recent_latency_us";
+            window = sv_count(m, "recent_latency_us", "window_s");
+            break;
+        }
+    }
     json_object_foreach((json_t *)methods, name, m) {
         uint64_t n = sv_count(m, "requests", NULL);
         if (n == 0)
             continue;
         char req[24], rate[24], err[24], p[4][24];
         snprintf(req, sizeof req, "%" PRIu64, n);
+        uint64_t n_was = sv_count(json_object_get(was, name), "requests", NULL);
         if (prev && dt > 0)
-            snprintf(rate, sizeof rate, "%.1f", sv_rate(n, sv_count(json_object_get(was, name), "requests", NULL), dt));
+            snprintf(rate, sizeof rate, "%.1f", strcmp(name, "stats") == 0
+                     ? sv_request_rate(n, n_was, dt) : sv_rate(n, n_was, dt));
         else
             snprintf(rate, sizeof rate, "-");
         snprintf(err, sizeof err, "%" PRIu64, sv_count(m, "errors", NULL));
         static const char *const keys[] = { "p50", "p90", "p99", "max" };
         for (int i = 0; i < 4; i++)
-            stats_view_us(p[i], sizeof p[i], sv_count(m, "latency_us", keys[i]));
+            stats_view_us(p[i], sizeof p[i], sv_count(m, latency_key, keys[i]));
         const char *cells[] = { name, req, rate, err, p[0], p[1], p[2], p[3] };
         render_table_add(t, cells);
     }
-    if (render_table_rows(t))
+    if (render_table_rows(t)) {
         render_table_print(t, out, width);
-    else
+        if (window)
+            fprintf(out, "(latency over the last %" PRIu64 " s", window);
+        else
+            fputs("(latency since the start", out);
+        fputs("; request rates leave out this watcher's own stats calls)\n", out);
+    } else {
         fputs("no requests yet\n", out);
+    }
     render_table_free(t);
 }
 
@@ -189,9 +218,9 @@ void stats_view_render(FILE *out, const json_t *cur, const json_t *prev, double 
     sv_bytes_rate(outb, sizeof outb, sv_count(srv, "bytes_out", NULL), sv_count(psrv, "bytes_out", NULL),
                   have_prev, dt);
     fprintf(out, "requests %s  in %s  out %s\n", req, in, outb);
-    fprintf(out, "protocol errors: unknown method %" PRIu64 ", malformed %" PRIu64 ", framing %" PRIu64 "\n",
-            sv_count(perr, "unknown_method", NULL), sv_count(perr, "malformed", NULL),
-            sv_count(perr, "framing", NULL));
+    fprintf(out, "protocol errors: unknown method %" PRIu64 ", malformed %" PRIu64 ", framing %" PRIu64
+            ", ignored %" PRIu64 "\n", sv_count(perr, "unknown_method", NULL), sv_count(perr, "malformed", NULL),
+            sv_count(perr, "framing", NULL), sv_count(perr, "ignored", NULL));
     stats_view_bytes(used, sizeof used, (double)sv_count(db, "used_bytes", NULL));
     stats_view_bytes(map, sizeof map, (double)sv_count(db, "map_size", NULL));
     stats_view_bytes(file, sizeof file, (double)sv_count(db, "file_bytes", NULL));

@@ -21,13 +21,17 @@ void stats_view_uptime(char *out, size_t size, uint64_t secs);
 /* stats_view_rates: a new object {seconds, requests, bytes_in, bytes_out}:
  * how much each of server's requests, bytes_in and bytes_out grew per second
  * from prev to cur, dt seconds apart (a counter that went down, as after a
- * restart, counts from 0). NULL when prev is NULL or dt is not positive. */
+ * restart, counts from 0). requests leaves out the watcher's own stats call
+ * of the sample prev, which the server counts between the two. NULL when
+ * prev is NULL or dt is not positive. */
 json_t *stats_view_rates(const json_t *cur, const json_t *prev, double dt);
 
 /* stats_view_render: the summary of the stats sample cur for a terminal
  * width columns wide: server, traffic (with rates when prev, the sample dt
- * seconds before, is given), database, change log, then a table of the
- * methods that were called and one of the subscriptions listed. */
+ * seconds before, is given, less the watcher's own stats calls), protocol
+ * errors, database, change log, then a table of the methods that were
+ * called, with their latency over the server's recent window (since the
+ * start from a server without one), and one of the subscriptions listed. */
 void stats_view_render(FILE *out, const json_t *cur, const json_t *prev, double dt, size_t width);
 
 #endif

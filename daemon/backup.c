@@ -25,7 +25,7 @@ typedef struct {
     int method;             /* for stats (rpc_call.method_id, arrived_ns) */
     uint64_t arrived_ns;
     char *dir;              /* owned: the directory to create, absolute */
-    uint64_t started_ms;
+    uint64_t started_ms;    /* server_clock_ms: the log says how long it took */
     /* results, written by the thread pool, read after it */
     int rc;
     char err[512];
@@ -145,7 +145,7 @@ static void on_backup_done(uv_work_t *req, int status)
     backup_job *b = req->data;
     conn_t *c = b->conn;
     server_t *srv = c->srv;
-    uint64_t ms = server_now_ms() - b->started_ms;
+    uint64_t ms = server_clock_ms() - b->started_ms;
 
     (void)status;           /* never cancelled */
     srv->backup_running = 0;
@@ -175,7 +175,10 @@ static void on_backup_done(uv_work_t *req, int status)
             msgpack_pack_uint64(&pk, b->bytes);
         }
     }
-    metrics_reply(&srv->metrics, b->method, b->rc, b->arrived_ns);
+    if (c->closing)
+        metrics_dropped(&srv->metrics, b->method);
+    else
+        metrics_reply(&srv->metrics, b->method, b->rc, b->arrived_ns);
     c->pending_jobs--;
     c->held = 0;
     free(b->dir);
@@ -224,7 +227,7 @@ int backup_start(rpc_call *call)
     b->method = call->method_id;
     b->arrived_ns = call->arrived_ns;
     b->dir = xstrndup(path, len);
-    b->started_ms = server_now_ms();
+    b->started_ms = server_clock_ms();
     if ((rc = uv_queue_work(srv->loop, &b->req, on_backup_work, on_backup_done)) < 0) {
         snprintf(call->err, sizeof call->err, "cannot start the backup: %s", uv_strerror(rc));
         free(b->dir);

@@ -87,6 +87,12 @@ void conn_close(conn_t *c)
     if (c->closing)
         return;
     c->closing = 1;
+    /* A request decoded and kept waiting (for the connection's writes or
+     * the index) will not be answered now. */
+    if (c->wait_method >= 0) {
+        metrics_dropped(&c->srv->metrics, c->wait_method);
+        c->wait_method = -1;
+    }
     feed_conn_closed(c);
     if (c->reading)
         uv_read_stop(&c->h.stream);
@@ -285,6 +291,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         if (c->in.len == c->in_done)
             c->msg_started_ms = uv_now(c->srv->loop);
         c->in.len += (size_t)nread;
+        arrivals_read(&c->arrivals, c->bytes_in, metrics_now_ns());
         c->last_active_ms = uv_now(c->srv->loop);
         /* A request waits for this connection's writes: decoding it again
          * before they are answered would only repeat the work. */
@@ -438,10 +445,12 @@ void conn_process(conn_t *c)
             conn_protocol_error(c, fr, p, avail);
             break;
         }
-        /* A request kept waiting (RPC_WAIT) is framed again later: its
-         * latency counts from the first time. */
-        if (!c->req_arrived_ns)
-            c->req_arrived_ns = metrics_now_ns();
+        /* Its latency runs from the read that completed it, however long
+         * it then waited behind earlier requests (or, kept waiting with
+         * RPC_WAIT, until it is framed again). bytes_in is the stream
+         * offset of the end of in. */
+        c->req_arrived_ns = arrivals_time(&c->arrivals, c->bytes_in - c->in.len + c->in_done + mlen,
+                                          metrics_now_ns());
         /* The framer bounded the sizes, so decoding allocates at most a
          * small multiple of max_message_size. The objects live in the
          * server's zone, cleared (back to its first chunk) once the message
@@ -468,7 +477,7 @@ void conn_process(conn_t *c)
             break;
         }
         c->waiting = 0;
-        c->req_arrived_ns = 0;
+        c->wait_method = -1;
         c->in_done += mlen;
         c->msg_started_ms = uv_now(srv->loop);    /* the next message's turn begins */
     }
@@ -586,6 +595,7 @@ void conn_accept(server_t *srv, uv_stream_t *server)
     int rc;
     c->srv = srv;
     c->id = ++srv->next_conn_id;
+    c->wait_method = -1;
     if (server->type == UV_TCP)
         rc = uv_tcp_init(srv->loop, &c->h.tcp);
     else

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "daemon/arrivals.h"
 #include "daemon/server.h"
 #include "proto/buf.h"
 #include "proto/frame.h"
@@ -62,7 +63,9 @@ struct conn {
     int index_rc;               /* its error, when it failed */
     char index_err[512];
     /* for stats and the close line of the log */
-    uint64_t req_arrived_ns;    /* when the request being handled was framed, or 0 */
+    arrivals arrivals;          /* when the buffered bytes were read */
+    uint64_t req_arrived_ns;    /* when the request being handled arrived */
+    int wait_method;            /* the method of the request kept waiting (RPC_WAIT), or -1 */
     uint64_t opened_ms;         /* loop time of the accept */
     uint64_t requests;          /* answered or handed to the writer */
     uint64_t bytes_in, bytes_out;

@@ -195,7 +195,10 @@ static void events_on_done(writer_job *job)
             msgpack_pack_uint64(&pk, job->seq);
         }
     }
-    metrics_reply(&srv->metrics, job->method, job->rc, job->arrived_ns);
+    if (c->closing)
+        metrics_dropped(&srv->metrics, job->method);
+    else
+        metrics_reply(&srv->metrics, job->method, job->rc, job->arrived_ns);
     c->pending_jobs--;
     c->pending_bytes -= writer_job_bytes(job);
     /* The writer's acknowledgement goes out first; subscribers' copies are

@@ -24,14 +24,24 @@ static const double info_percentiles[] = { 50, 90, 99 };
 static const char *const info_percentile_keys[] = { "p50", "p90", "p99" };
 #define INFO_NPERCENTILES (sizeof info_percentiles / sizeof info_percentiles[0])
 
-/* methods: {name: {requests, errors, errors_by_code, latency_us}} */
+/* {p50, p90, p99, max} of percentiles p (INFO_NPERCENTILES of them). */
+static void info_pack_percentiles(msgpack_packer *pk, const uint64_t *p, uint64_t max)
+{
+    for (size_t j = 0; j < INFO_NPERCENTILES; j++)
+        info_kv_uint(pk, info_percentile_keys[j], p[j]);
+    info_kv_uint(pk, "max", max);
+}
+
+/* methods: {name: {requests, errors, errors_by_code, dropped, latency_us,
+ * recent_latency_us}} */
 static void info_pack_methods(msgpack_packer *pk, const metrics_t *m)
 {
+    uint64_t now_ms = metrics_now_ns() / 1000000;
     msgpack_pack_map(pk, (uint32_t)m->nmethods);
     for (size_t i = 0; i < m->nmethods; i++) {
         const metrics_method *mm = &m->methods[i];
         buf_pack_cstr(pk, rpc_method_name(i));
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 6);
         info_kv_uint(pk, "requests", mm->requests);
         info_kv_uint(pk, "errors", mm->errors);
         uint32_t ncodes = 0;
@@ -42,13 +52,19 @@ static void info_pack_methods(msgpack_packer *pk, const metrics_t *m)
         for (int k = 1; k < METRICS_CODES; k++)
             if (mm->errors_by_code[k])
                 info_kv_uint(pk, error_wire_name(-k), mm->errors_by_code[k]);
-        uint64_t p[INFO_NPERCENTILES];
+        info_kv_uint(pk, "dropped", mm->dropped);
+        uint64_t p[INFO_NPERCENTILES], count, max;
         latency_percentiles(&mm->latency, info_percentiles, INFO_NPERCENTILES, p);
         buf_pack_cstr(pk, "latency_us");
         msgpack_pack_map(pk, INFO_NPERCENTILES + 1);
-        for (size_t j = 0; j < INFO_NPERCENTILES; j++)
-            info_kv_uint(pk, info_percentile_keys[j], p[j]);
-        info_kv_uint(pk, "max", mm->latency.max);
+        info_pack_percentiles(pk, p, mm->latency.max);
+        latency_window_percentiles(&mm->recent, now_ms, info_percentiles, INFO_NPERCENTILES, p,
+                                   &count, &max);
+        buf_pack_cstr(pk, "recent_latency_us");
+        msgpack_pack_map(pk, INFO_NPERCENTILES + 3);
+        info_pack_percentiles(pk, p, max);
+        info_kv_uint(pk, "requests", count);
+        info_kv_uint(pk, "window_s", LATENCY_WINDOW_S);
     }
 }
 
@@ -124,10 +140,10 @@ int info_stats(rpc_call *call)
     buf_pack_cstr(pk, "version");
     buf_pack_cstr(pk, ANNALS_VERSION);
     info_kv_uint(pk, "pid", (uint64_t)getpid());
-    info_kv_uint(pk, "uptime", (server_now_ms() - srv->started_ms) / 1000);
+    info_kv_uint(pk, "uptime", (server_clock_ms() - srv->started_ms) / 1000);
     info_kv_uint(pk, "connections", srv->nconns);
     info_kv_uint(pk, "connections_total", srv->connections_total);
-    info_kv_uint(pk, "requests", srv->requests);
+    info_kv_uint(pk, "requests", srv->metrics.requests);
     info_kv_uint(pk, "subscriptions", srv->nsubs);
     info_kv_uint(pk, "bytes_in", srv->metrics.bytes_in);
     info_kv_uint(pk, "bytes_out", srv->metrics.bytes_out);

@@ -187,7 +187,7 @@ static int rpc_shape_error(conn_t *c, const msgpack_object *msg, int busy, const
 {
     if (busy)
         return RPC_WAIT;
-    c->srv->metrics.malformed++;
+    metrics_malformed(&c->srv->metrics);
     if (msg->type == MSGPACK_OBJECT_ARRAY && msg->via.array.size >= 2 &&
         msg->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
         msg->via.array.ptr[0].via.u64 == 0 &&
@@ -202,6 +202,7 @@ static int rpc_shape_error(conn_t *c, const msgpack_object *msg, int busy, const
 
 int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
 {
+    c->wait_method = -1;
     if (msg->type != MSGPACK_OBJECT_ARRAY || msg->via.array.size == 0)
         return rpc_shape_error(c, msg, busy, "a message must be an array [type, ...]");
     const msgpack_object *a = msg->via.array.ptr;
@@ -242,6 +243,9 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         snprintf(call.err, sizeof call.err, "params must be [] or [{named parameters}]");
         rc = ERROR_BAD_REQUEST;
     } else {
+        /* Should the connection close while this request waits, it is
+         * counted as dropped (conn_close). */
+        c->wait_method = (int)(m - rpc_methods);
         if (busy && !m->write)
             return RPC_WAIT;
         /* Writes queue behind the pending ones, but only so many bytes of
@@ -274,32 +278,32 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
         if (rc != 0)
             c->out.len = mark;   /* drop the half-packed success */
         if (rc == RPC_DEFERRED) {
-            /* Accounted for where its reply is queued. */
-            c->srv->requests++;
+            /* Accounted for where its reply is queued, or where it is
+             * dropped with its connection. */
             c->requests++;
             return RPC_HANDLED;
         }
         if (rc && busy)
             return RPC_WAIT;
     }
-    c->srv->requests++;
     c->requests++;
     if (m)
         metrics_reply(&c->srv->metrics, (int)(m - rpc_methods), rc, call.arrived_ns);
     else if (rc == ERROR_UNKNOWN_METHOD)
-        c->srv->metrics.unknown_method++;
+        metrics_unknown_method(&c->srv->metrics);
     else
-        c->srv->metrics.malformed++;     /* the method is not a string */
+        metrics_malformed(&c->srv->metrics);     /* the method is not a string */
     if (rc) {
         if (call.err_detail)
             rpc_pack_response_error_detail(&c->out, call.msgid, rc, call.err, call.err_detail,
                                            call.err_detail_value);
         else
             rpc_pack_response_error(&c->out, call.msgid, rc, call.err, call.err_index);
-        /* A write's message may quote the event it refuses (a bad kind,
-         * a tag), and events stay out of the log. */
-        log_debug("conn %llu: %s -> %s: %s", (unsigned long long)c->id, m ? m->name : "?",
-                  error_wire_name(rc), m && m->write ? "(message not logged)" : call.err);
+        /* The method and the code only: a message may quote what the
+         * client sent (an event, an id, a participant, a method name), and
+         * client data stays out of the log at every level. */
+        log_debug("conn %llu: %s -> %s", (unsigned long long)c->id, m ? m->name : "?",
+                  error_wire_name(rc));
     }
     if (call.close_after) {
         conn_set_close_reason(c, "auth failures");

@@ -17,11 +17,9 @@
 #include "daemon/rpc.h"
 #include "daemon/server.h"
 
-uint64_t server_now_ms(void)
+uint64_t server_clock_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return uv_hrtime() / 1000000;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -257,7 +255,7 @@ int server_start(server_t *srv, uv_loop_t *loop, const config_t *cfg, const toke
     srv->cfg = cfg;
     srv->tokens = tokens;
     srv->store = store;
-    srv->started_ms = server_now_ms();
+    srv->started_ms = server_clock_ms();
     metrics_init(&srv->metrics, rpc_method_count());
     srv->limits = (frame_limits){ cfg->max_message_size, cfg->max_depth, cfg->max_array_length,
                                   cfg->max_map_length, cfg->max_string_length };

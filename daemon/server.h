@@ -46,9 +46,8 @@ typedef struct server {
     unsigned ndirty, dirty_cap;
     int backup_running;           /* a backup is being made (backup.c) */
     /* counters for stats */
-    uint64_t started_ms;
+    uint64_t started_ms;          /* server_clock_ms of the start (for uptime) */
     uint64_t connections_total;
-    uint64_t requests;
     uint64_t next_conn_id;
     metrics_t metrics;            /* per method, protocol errors, bytes */
 } server_t;
@@ -74,6 +73,10 @@ void server_stop(server_t *srv);
  * once the last one is. */
 void server_conn_gone(server_t *srv);
 
-uint64_t server_now_ms(void);
+/* server_clock_ms: a monotonic clock in milliseconds, for durations
+ * (uptime, how long a backup took): unlike the wall clock, it does not jump
+ * when the system time is set, so a difference of two readings is never
+ * negative. Not a date: times shown to people as dates use the wall clock. */
+uint64_t server_clock_ms(void);
 
 #endif

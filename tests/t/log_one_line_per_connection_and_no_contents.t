@@ -17,6 +17,9 @@ my $WRONG = 'wrongtok-' . ('7e' x 16);
 my $TITLE = 'Quokka-Zephyr-Title-31337';
 my $KIND = 'Bad Kind Marmoset 4242';       # refused: the error quotes it
 my $PLACE = 'Narwhal-Place-Obsidian';
+my $MISSING = 'patient-jane-doe-hiv-5813';  # a get of it fails: the error quotes it
+my $WHO = 'Jane-Doe-Oncology-Ward-7';       # a range refused for it quotes it
+my $METHOD = 'no_such_method_tapir_2718';   # an unknown method is quoted back
 
 my $tmp = File::Temp->newdir('annals-log-XXXXXX', DIR => '/tmp');
 write_file("$tmp/tokens", "rw $TOKEN\n");
@@ -37,7 +40,8 @@ sub exchange {
     return ($m->[2], $m->[3]);
 }
 
-# Connection 1: auth, two puts with a distinctive title, a refused put, a get.
+# Connection 1: auth, two puts with a distinctive title, a refused put, a get,
+# and three requests whose errors quote what the client sent.
 my $c1 = raw_connect();
 my ($e, $r) = exchange($c1, 'auth', { token => $TOKEN });
 ok(!$e, 'auth with the right token');
@@ -53,6 +57,15 @@ is(ref $e && $e->[0], 'bad_request', 'a put with a bad kind is refused');
 like($e->[1], qr/Marmoset/, '... with a message that quotes it (to the client)');
 ($e, $r) = exchange($c1, 'get', { id => $ids[0] // 'none' });
 is($r && $r->{event}{title}, "$TITLE 1", 'get returns the event');
+($e) = exchange($c1, 'get', { id => $MISSING });
+is(ref $e && $e->[0], 'not_found', 'a get of a missing id is not_found');
+like($e->[1], qr/\Q$MISSING\E/, '... with a message that quotes the id (to the client)');
+($e) = exchange($c1, 'range', { participant => $WHO, mode => $WHO });
+is(ref $e && $e->[0], 'bad_request', 'a range with a bad mode for a participant is refused');
+like($e->[1], qr/\Q$WHO\E/, '... with a message that quotes it (to the client)');
+($e) = exchange($c1, $METHOD);
+is(ref $e && $e->[0], 'unknown_method', 'an unknown method');
+like($e->[1], qr/\Q$METHOD\E/, '... with a message that quotes its name (to the client)');
 $c1->close;
 
 # Connection 2: a wrong token, then hello.
@@ -89,7 +102,7 @@ while ($log =~ /^\S+ INFO conn (\d+) \((unix)\): closed \(([^)]+)\) after (\d+\.
 is(scalar keys %close, 4, 'one close line per connection') or diag($log);
 my @conn = sort { $a <=> $b } keys %open;
 my %want = (
-    $conn[0] => [$c1, 'client closed', 5],
+    $conn[0] => [$c1, 'client closed', 8],
     $conn[1] => [$c2, 'client closed', 2],
     $conn[2] => [$c3, 'protocol error', 0],
     $conn[3] => [$c4, 'shutdown', 1],
@@ -105,8 +118,12 @@ for my $id (@conn) {
 }
 ok($close{$conn[2]}{out} > 0, 'the protocol error was answered before the close');
 
-for my $secret ($TITLE, 'Quokka', $PLACE, 'Marmoset', $TOKEN, $WRONG, substr($TOKEN, 4, 16)) {
+for my $secret ($TITLE, 'Quokka', $PLACE, 'Marmoset', $TOKEN, $WRONG, substr($TOKEN, 4, 16), $MISSING,
+                'jane', $WHO, 'Oncology', $METHOD, 'tapir') {
     unlike($log, qr/\Q$secret\E/, "the log never holds '$secret'");
 }
-like($log, qr/DEBUG conn \d+: put -> bad_request/, 'the refused put is logged at debug, without its message');
+like($log, qr/DEBUG conn \d+: put -> bad_request$/m, 'the refused put is logged at debug, without its message');
+like($log, qr/DEBUG conn \d+: get -> not_found$/m, 'so is the get of a missing id');
+like($log, qr/DEBUG conn \d+: range -> bad_request$/m, 'and the refused range');
+like($log, qr/DEBUG conn \d+: \? -> unknown_method$/m, 'and the unknown method, without its name');
 done_testing();

@@ -33,8 +33,10 @@ for my $m (qw(hello auth ping stats put put_many get delete range count histogra
               unsubscribe changes backup)) {
     ok(exists $s0->{methods}{$m}, "methods lists $m");
 }
-is_deeply($s0->{methods}{put}, { requests => 0, errors => 0, errors_by_code => {},
-                                 latency_us => { p50 => 0, p90 => 0, p99 => 0, max => 0 } },
+is_deeply($s0->{methods}{put}, { requests => 0, errors => 0, errors_by_code => {}, dropped => 0,
+                                 latency_us => { p50 => 0, p90 => 0, p99 => 0, max => 0 },
+                                 recent_latency_us => { p50 => 0, p90 => 0, p99 => 0, max => 0,
+                                                         requests => 0, window_s => 60 } },
           'a method not called yet has zero figures');
 is_deeply($s0->{changelog}, { first => 0, last => 0 }, 'an empty change log has the range 0..0');
 is_deeply($s0->{subscriptions}, [], 'no subscriptions listed');
@@ -122,14 +124,25 @@ for my $meth (sort keys %want) {
     is($errs, $want{$meth}[1], "$meth: errors");
     is_deeply($by, $want{$meth}[2], "$meth: errors by code");
 }
-is($s1->{server}{requests} - $s0->{server}{requests}, 5 + 3 + 2 + 4 + 2 + 1 + 1 + 2 + 1,
-   'server.requests counts requests naming a method, known or not, and no other message');
+is($s1->{server}{requests} - $s0->{server}{requests}, 5 + 3 + 2 + 4 + 2 + 1 + 1 + 2 + 2,
+   'server.requests counts requests of known methods, of unknown ones, and malformed messages');
+my $sum = $s1->{server}{protocol_errors}{unknown_method} + $s1->{server}{protocol_errors}{malformed};
+$sum += $_->{requests} + $_->{dropped} for values %{ $s1->{methods} };
+is($s1->{server}{requests}, $sum, 'server.requests is the sum of requests and dropped over methods, '
+   . 'unknown_method and malformed');
 is_deeply($s1->{server}{protocol_errors}, { unknown_method => 2, malformed => 2, framing => 1, ignored => 1 },
           'protocol errors: 2 unknown methods, 2 malformed messages, 1 framing error, 1 ignored notification');
 for my $meth (qw(put get delete count)) {
-    my $l = $s1->{methods}{$meth}{latency_us};
-    ok($l->{max} > 0 && $l->{p50} <= $l->{p90} && $l->{p90} <= $l->{p99} && $l->{p99} <= $l->{max},
-       "$meth: latency percentiles ordered and positive") or diag(to_json($l));
+    for my $key (qw(latency_us recent_latency_us)) {
+        my $l = $s1->{methods}{$meth}{$key};
+        ok($l->{max} > 0 && $l->{p50} <= $l->{p90} && $l->{p90} <= $l->{p99} && $l->{p99} <= $l->{max},
+           "$meth: $key percentiles ordered and positive") or diag(to_json($l));
+    }
+    # The window is the last minute, and this test has not run that long.
+    is($s1->{methods}{$meth}{recent_latency_us}{requests}, $s1->{methods}{$meth}{requests},
+       "$meth: the recent window holds every request so far");
+    is($s1->{methods}{$meth}{recent_latency_us}{max}, $s1->{methods}{$meth}{latency_us}{max},
+       "$meth: the recent max is the lifetime max so far");
 }
 ok($s1->{server}{bytes_in} - $s0->{server}{bytes_in} >= $tally{sent},
    "bytes_in grew by at least the $tally{sent} bytes the client sent")
@@ -193,8 +206,10 @@ is($w->exit, 0, 'stats --watch --count 2 exits 0') or diag($w->describe);
 my @lines = eval { $w->json_lines };
 is(scalar @lines, 2, 'piped: two JSON lines');
 ok(!exists $lines[0]{rates} && $lines[0]{methods}{stats}, 'the first is the stats map');
-ok($lines[1]{rates} && $lines[1]{rates}{seconds} > 0 && $lines[1]{rates}{requests} > 0
-   && $lines[1]{rates}{bytes_out} > 0, 'the second has rates per second') or diag(to_json($lines[1]{rates}));
+ok($lines[1]{rates} && $lines[1]{rates}{seconds} > 0 && $lines[1]{rates}{bytes_out} > 0,
+   'the second has rates per second') or diag(to_json($lines[1]{rates}));
+is($lines[1]{rates} && $lines[1]{rates}{requests}, 0,
+   "with no other client, the request rate is 0: the watcher's own stats call is left out");
 ok($lines[1]{methods}{stats}{requests} > $lines[0]{methods}{stats}{requests}, 'the samples are fresh');
 $w = client('stats', '--watch', '--count', '1', '--json');
 is(scalar(my @l = eval { $w->json_lines }), 1, '--watch --count 1 --json: one JSON line') or diag($w->describe);

@@ -13,7 +13,7 @@ static json_t *sample(int requests, int in, int out, int put_requests)
 {
     json_t *s = json_pack("{s:i, s:i, s:i, s:{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, "
                           "s:{s:i, s:i, s:f, s:i, s:i}, s:{s:i, s:i}, s:{s:i}, "
-                          "s:{s:{s:i, s:i, s:{}, s:{s:i, s:i, s:i, s:i}}, "
+                          "s:{s:{s:i, s:i, s:{}, s:{s:i, s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i, s:i}}, "
                           "s:{s:i, s:i, s:{}, s:{s:i, s:i, s:i, s:i}}}, "
                           "s:[{s:i, s:i, s:s, s:b, s:i, s:i, s:i, s:i}]}",
                           "events", 10, "seq", 12, "changes", 12,
@@ -27,6 +27,8 @@ static json_t *sample(int requests, int in, int out, int put_requests)
                           "methods",
                           "put", "requests", put_requests, "errors", 1, "errors_by_code",
                           "latency_us", "p50", 120, "p90", 900, "p99", 15000, "max", 2500000,
+                          "recent_latency_us", "p50", 777, "p90", 1500, "p99", 9000, "max", 31000,
+                          "window_s", 60,
                           "ping", "requests", 0, "errors", 0, "errors_by_code",
                           "latency_us", "p50", 0, "p90", 0, "p99", 0, "max", 0,
                           "subscriptions", "sub", 5, "conn", 3, "peer", "unix", "live", 0,
@@ -64,13 +66,14 @@ int main(void)
     ok(stats_view_rates(c, NULL, 1) == NULL, "no rates without a previous sample");
     ok(stats_view_rates(c, a, 0) == NULL, "no rates over no time");
     json_t *r = stats_view_rates(c, a, 2);
-    ok(r && json_real_value(json_object_get(r, "requests")) == 25.0, "requests per second");
+    ok(r && json_real_value(json_object_get(r, "requests")) == 24.5,
+       "requests per second, less the watcher's own stats call");
     ok(r && json_real_value(json_object_get(r, "bytes_in")) == 1000.0, "bytes in per second");
     ok(r && json_real_value(json_object_get(r, "bytes_out")) == 0.0, "bytes out per second");
     ok(r && json_real_value(json_object_get(r, "seconds")) == 2.0, "the interval");
     json_decref(r);
     r = stats_view_rates(a, c, 2);
-    ok(r && json_real_value(json_object_get(r, "requests")) == 50.0,
+    ok(r && json_real_value(json_object_get(r, "requests")) == 49.5,
        "a counter that went down (a restart) counts from 0");
     json_decref(r);
 
@@ -80,11 +83,15 @@ int main(void)
     stats_view_render(f, c, a, 2, 100);
     fclose(f);
     ok(strstr(text, "annalsd 9.9.9  pid 4242  up 1h02m03s  seq 12  events 10\n") != NULL, "the server line");
-    ok(strstr(text, "requests 150 (25.0/s)  in 2.9 KiB (1000 B/s)  out 4.9 KiB (0 B/s)\n") != NULL,
+    ok(strstr(text, "requests 150 (24.5/s)  in 2.9 KiB (1000 B/s)  out 4.9 KiB (0 B/s)\n") != NULL,
        "the traffic line with rates");
+    ok(strstr(text, ", ignored 0\n") != NULL, "the protocol errors, ignored messages included");
     ok(strstr(text, "change log: seq 3..12 (12 entries)") != NULL, "the change log's range");
-    ok(strstr(text, "METHOD") && strstr(text, "\nput ") && strstr(text, "120us") && strstr(text, "2.50s"),
-       "the methods table lists put with its latencies");
+    ok(strstr(text, "METHOD") && strstr(text, "\nput ") && strstr(text, "777us") && strstr(text, "31.00ms"),
+       "the methods table lists put with its recent latencies");
+    ok(!strstr(text, "120us") && !strstr(text, "2.50s"), "not the lifetime ones");
+    ok(strstr(text, "(latency over the last 60 s; request rates leave out this watcher's own stats calls)"),
+       "the table says what its latencies and rates are");
     ok(strstr(text, "10.0") != NULL, "put's rate per second");
     ok(strstr(text, "\nping") == NULL, "a method never called is not listed");
     ok(strstr(text, "catching up") && strstr(text, "293.0 KiB") && strstr(text, "1m05s"),
