@@ -157,7 +157,7 @@ $(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libann
 # apart with -fPIC and hidden visibility: the shared library exports the
 # ANNALS_API functions only, so buf_, xmalloc and the like cannot clash with
 # a program's names. The annals client links the static archive.
-LIB_PROTO   := proto/buf.c proto/error.c proto/xalloc.c
+LIB_PROTO   := proto/buf.c proto/error.c proto/frame.c proto/xalloc.c
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(LIB_PROTO:%.c=$(BUILD)/pic/%.o)
 LIB_SONAME  := libannals.so.0
 

@@ -95,7 +95,9 @@ extern "C" {
 
 /** The version of libannals, and of annalsd it was released with. */
 #define ANNALS_LIB_VERSION "0.1.0"
-/** The protocol version it speaks (PROTOCOL.md; `hello` reports it). */
+/** The protocol version it speaks (PROTOCOL.md; `hello` reports it). The
+ * library does not compare it with the server's: call #annals_hello and
+ * check `protocol` where that matters. */
 #define ANNALS_LIB_PROTOCOL 1
 
 /** @defgroup status Status codes
@@ -120,11 +122,13 @@ typedef struct annals_conn annals_conn;
 
 /** @brief What a call brought back.
  *
- * Filled by the calls that take one (also on failure, when it holds
- * nothing); always give it to #annals_reply_free afterwards. */
+ * Emptied first by every call that takes one, even when conn is NULL or an
+ * argument is refused, and filled on success; always give it to
+ * #annals_reply_free afterwards. */
 typedef struct annals_reply {
-    /** On #ANNALS_OK: the result, a map (PROTOCOL.md section 6); else NULL.
-     * Valid until #annals_reply_free. */
+    /** On #ANNALS_OK: the result (the typed calls check it is the map of
+     * PROTOCOL.md section 6; #annals_call hands over what came); else
+     * NULL. Valid until #annals_reply_free. */
     const msgpack_object *result;
     msgpack_zone *zone_;      /**< private: owns result */
     char *scratch_;           /**< private: copies made for typed fields */
@@ -218,9 +222,23 @@ ANNALS_API int annals_set_timeout(annals_conn *conn, int timeout_ms);
  * @return #ANNALS_OK. */
 ANNALS_API int annals_set_wake_fd(annals_conn *conn, int fd);
 
+/** @brief Refuse any message from the server larger than bytes (default 64
+ * MiB; a range page holds at most 16 MiB of events, PROTOCOL.md). A larger
+ * message ends the connection with #ANNALS_EPROTO before it is read whole.
+ * Every message is also checked before it is decoded: arrays and maps of
+ * more than 2^20 entries and containers nested deeper than 32 are
+ * #ANNALS_EPROTO too.
+ * @return #ANNALS_OK, or #ANNALS_EINVAL below 1024 bytes. */
+ANNALS_API int annals_set_max_reply(annals_conn *conn, size_t bytes);
+
 /** @brief Connect over TCP to host (a name, an IPv4 address, or an IPv6
  * address with or without brackets: "[::1]") and port (decimal), trying
  * each address the name has, within the timeout.
+ *
+ * Resolving the name (getaddrinfo) is not bounded by the timeout nor ended
+ * by the wake fd: a slow DNS server can hold this call as long as the
+ * system resolver allows (see resolv.conf's timeout and attempts). Give an
+ * address to avoid it.
  *
  * A connection connects once; to reconnect, make a new one.
  * @return #ANNALS_OK, #ANNALS_ECONN (refused, unknown host, ...),
@@ -287,9 +305,12 @@ ANNALS_API const msgpack_object *annals_error(const annals_conn *conn);
  * @param[in] method the method's name, e.g. "get".
  * @param[in] params the one map of named parameters, packed (for example
  *   with msgpack_pack_map); NULL (and len 0) for a method without
- *   parameters, which sends `[]`. The bytes are copied.
+ *   parameters, which sends `[]`. The bytes are copied; bytes that are
+ *   not exactly one map of len bytes are #ANNALS_EINVAL.
  * @param[in] len the length of params.
- * @param[out] msgid the request's msgid, for #annals_recv.
+ * @param[out] msgid the request's msgid, for #annals_recv or
+ *   #annals_discard. Every request sent must be given to one of them, or
+ *   its reply is kept until #annals_free.
  * @return #ANNALS_OK (also when the server had closed the connection:
  *   #annals_recv then reports it, after any reply the server did send),
  *   #ANNALS_ECONN, #ANNALS_ETIMEDOUT, #ANNALS_EINTR or #ANNALS_EINVAL.
@@ -303,15 +324,26 @@ ANNALS_API int annals_send(annals_conn *conn, const char *method, const void *pa
  * first is kept for its own #annals_recv. Notifications that come meanwhile
  * are kept for #annals_follow when the connection has a subscription, and
  * dropped otherwise.
- * @param[out] reply on success its result; free it with #annals_reply_free
- *   whatever the status.
+ * @param[out] reply on success its result, as the server sent it (for the
+ *   methods of PROTOCOL.md a map; this generic call does not check);
+ *   free it with #annals_reply_free whatever the status.
  * @return #ANNALS_OK; #ANNALS_NOTFOUND or #ANNALS_ESERVER for an error of
  *   the server (#annals_error); #ANNALS_ECONN, #ANNALS_ETIMEDOUT,
- *   #ANNALS_EPROTO, #ANNALS_EINTR; #ANNALS_EINVAL when no request with this
- *   msgid awaits its reply. An `error` notification (the server closing the
- *   connection: busy, timeout) is the answer of every request still
- *   waiting: #ANNALS_ESERVER, and the connection is no longer alive. */
+ *   #ANNALS_EPROTO, #ANNALS_EINTR; #ANNALS_EINVAL when reply is NULL
+ *   (nothing changes: a kept reply stays kept) or no request with this
+ *   msgid awaits its reply (or it was discarded). An `error` notification
+ *   does not end the connection by itself (PROTOCOL.md section 3: the
+ *   server also sends one for a message whose msgid it could not read, and
+ *   serves on); when the server then closes the connection (busy,
+ *   timeout), that error is the answer of every request still waiting:
+ *   #ANNALS_ESERVER with its code, and the connection is no longer alive. */
 ANNALS_API int annals_recv(annals_conn *conn, uint32_t msgid, annals_reply *reply);
+
+/** @brief Drop the reply to the request msgid, which the caller will never
+ * take: a kept one is freed now, one still to come is freed when it comes.
+ * @return #ANNALS_OK, or #ANNALS_EINVAL when no request with this msgid
+ *   awaits its reply. */
+ANNALS_API int annals_discard(annals_conn *conn, uint32_t msgid);
 
 /** @brief #annals_send, then #annals_recv: call any method by name.
  * @param[in] params,len as for #annals_send.
@@ -440,7 +472,13 @@ typedef enum annals_note_kind {
     ANNALS_NOTE_HEARTBEAT,    /**< nothing to send: every change up to seq was sent or
                                    filtered out; a valid checkpoint */
     ANNALS_NOTE_OVERFLOW,     /**< the client read too slowly: the subscription has ended;
-                                   subscribe again with since = your checkpoint */
+                                   subscribe again with since = seq (your checkpoint).
+                                   Sent by the server, or by the library itself when
+                                   notifications kept while calls waited pass 4 MiB (a
+                                   callback that calls methods while a backlog streams):
+                                   it then drops them, unsubscribes, and tells an overflow
+                                   whose seq is the last change or heartbeat the callback
+                                   was handed (params has local: true) */
     ANNALS_NOTE_GONE          /**< retention trimmed changes the subscription had not sent:
                                    it has ended; resynchronise (oldest says from where) */
 } annals_note_kind;
