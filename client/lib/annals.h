@@ -120,6 +120,16 @@ typedef enum annals_status {
  * #annals_free. */
 typedef struct annals_conn annals_conn;
 
+/** @par Structures and the ABI
+ * #annals_filter and #annals_query are allocated by the caller, and
+ * #annals_reply and #annals_page too, so their sizes are part of the ABI.
+ * Each ends with reserved space that later versions take new fields from
+ * without changing the size: it must be zero. Start every one from zero
+ * (#ANNALS_FILTER_INIT, #ANNALS_QUERY_INIT, or memset) and set only the
+ * named fields; a filter or query whose reserved space is not zero is
+ * #ANNALS_EINVAL. */
+#define ANNALS_RESERVED_WORDS 8
+
 /** @brief What a call brought back.
  *
  * Emptied first by every call that takes one, even when conn is NULL or an
@@ -132,6 +142,7 @@ typedef struct annals_reply {
     const msgpack_object *result;
     msgpack_zone *zone_;      /**< private: owns result */
     char *scratch_;           /**< private: copies made for typed fields */
+    void *reserved_[ANNALS_RESERVED_WORDS]; /**< private: zero */
 } annals_reply;
 
 /** @brief A list of filter values: any of them matches (PROTOCOL.md,
@@ -144,7 +155,7 @@ typedef struct annals_values {
 
 /** @brief The window and filters of range, count, histogram, top, changes
  * and subscribe. A NULL string or an empty list is left out of the
- * request. Zero-initialise it (`annals_filter f = {0};`) and set what you
+ * request. Start from #ANNALS_FILTER_INIT (all zero) and set what you
  * need. */
 typedef struct annals_filter {
     const char *from;         /**< EDTF date: the window's start, or NULL for open */
@@ -152,7 +163,11 @@ typedef struct annals_filter {
     const char *mode;         /**< "overlap" (the server's default) or "within", or NULL */
     annals_values kind, country, tag, participant, place, parent;
     const char *q;            /**< text search (words and "quoted phrases"), or NULL */
+    const void *reserved_[ANNALS_RESERVED_WORDS]; /**< for later fields: must be zero */
 } annals_filter;
+
+/** An #annals_filter with no filter: every event. */
+#define ANNALS_FILTER_INIT { 0 }
 
 /** @brief The parameters of #annals_range: a filter and paging. */
 typedef struct annals_query {
@@ -160,7 +175,11 @@ typedef struct annals_query {
     unsigned limit;           /**< events per page, 1..10000; 0: the server's default (100) */
     const char *order;        /**< "asc" (default) or "desc", or NULL */
     const char *cursor;       /**< the #annals_page next of the previous page, or NULL */
+    const void *reserved_[ANNALS_RESERVED_WORDS]; /**< for later fields: must be zero */
 } annals_query;
+
+/** An #annals_query of every event, first page, the server's defaults. */
+#define ANNALS_QUERY_INIT { 0 }
 
 /** @brief One page of #annals_range. */
 typedef struct annals_page {
@@ -170,6 +189,7 @@ typedef struct annals_page {
      * in #annals_query cursor (with the same filter). NUL-terminated. */
     const char *next;
     annals_reply reply;       /**< owns the above: free with #annals_reply_free(&page.reply) */
+    void *reserved_[ANNALS_RESERVED_WORDS]; /**< private: zero */
 } annals_page;
 
 /** @brief What a connection may do (PROTOCOL.md, Access). */
@@ -286,8 +306,9 @@ ANNALS_API const char *annals_error_code(const annals_conn *conn);
 
 /** @brief The whole error of the server in the last failed call on conn:
  * the array [code, message] or [code, message, details] (details is a map,
- * such as {index} for put_many or {oldest} for gone), or NULL. Owned by
- * conn; valid until the next call on conn. */
+ * such as {index} for put_many or {oldest} for gone), or NULL (also when
+ * the server sent an error that is not an array). Owned by conn; valid
+ * until the next call on conn. */
 ANNALS_API const msgpack_object *annals_error(const annals_conn *conn);
 
 /** @} */
@@ -322,8 +343,8 @@ ANNALS_API int annals_send(annals_conn *conn, const char *method, const void *pa
  *
  * Replies may be read in any order: a reply for another request that comes
  * first is kept for its own #annals_recv. Notifications that come meanwhile
- * are kept for #annals_follow when the connection has a subscription, and
- * dropped otherwise.
+ * are kept for #annals_follow when the connection has a subscription (up to
+ * 4 MiB of them: see #ANNALS_NOTE_OVERFLOW), and dropped otherwise.
  * @param[out] reply on success its result, as the server sent it (for the
  *   methods of PROTOCOL.md a map; this generic call does not check);
  *   free it with #annals_reply_free whatever the status.

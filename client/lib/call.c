@@ -76,7 +76,9 @@ int annals__server_error(annals_conn *c, const msgpack_object *error, msgpack_zo
     if (c->err_zone)
         msgpack_zone_free(c->err_zone);
     c->err_zone = zone;
-    c->err = error;
+    /* annals_error promises an array; a malformed error gives NULL there,
+     * its code and message as above. */
+    c->err = error->type == MSGPACK_OBJECT_ARRAY ? error : NULL;
     return e == ERROR_NOT_FOUND ? ANNALS_NOTFOUND : ANNALS_ESERVER;
 }
 

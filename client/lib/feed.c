@@ -191,7 +191,8 @@ int annals_subscribe(annals_conn *c, const annals_filter *f, const uint64_t *sin
     if (!c)
         return ANNALS_EINVAL;
     if (!annals__filter_valid(f))
-        return annals__invalid(c, "a filter value is NULL");
+        return annals__invalid(c, "a filter value is NULL, or the filter's reserved space "
+                               "is not zero");
     buf_init(&b);
     buf_packer_init(&pk, &b);
     msgpack_pack_map(&pk, annals__filter_size(f) + (since != NULL));

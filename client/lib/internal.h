@@ -178,8 +178,10 @@ void annals__discard_id(annals_conn *c, uint32_t msgid);
 size_t annals__filter_size(const annals_filter *f);
 /* annals__pack_filter: the filter's keys and values (f may be NULL). */
 void annals__pack_filter(msgpack_packer *pk, const annals_filter *f);
+/* annals__reserved_zero: whether the n reserved words are all NULL. */
+int annals__reserved_zero(const void *const *words, size_t n);
 /* annals__filter_valid: 0 when a list of f has a NULL where a string
- * should be, else 1 (f may be NULL). */
+ * should be or its reserved space is not zero, else 1 (f may be NULL). */
 int annals__filter_valid(const annals_filter *f);
 /* annals__pack_query: the whole parameter map of range. */
 void annals__pack_query(msgpack_packer *pk, const annals_query *q);

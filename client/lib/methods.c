@@ -214,8 +214,10 @@ int annals_range(annals_conn *c, const annals_query *q, annals_page *page)
     annals__params p;
     if (page)
         memset(page, 0, sizeof *page);
-    int rc = annals__args(c, q && page && annals__filter_valid(&q->filter),
-                          "annals_range needs a query (without NULL filter values) and a page");
+    int rc = annals__args(c, q && page && annals__filter_valid(&q->filter) &&
+                          annals__reserved_zero(q->reserved_, ANNALS_RESERVED_WORDS),
+                          "annals_range needs a query (without NULL filter values, its "
+                          "reserved space zero) and a page");
     if (rc)
         return rc;
     buf_init(&p.b);
@@ -256,7 +258,8 @@ static msgpack_packer *annals__filter_params(annals__params *p, const annals_fil
 int annals_count(annals_conn *c, const annals_filter *f, uint64_t *count)
 {
     annals__params p;
-    int rc = annals__args(c, annals__filter_valid(f), "a filter value is NULL");
+    int rc = annals__args(c, annals__filter_valid(f), "a filter value is NULL, or the "
+                          "filter's reserved space is not zero");
     if (rc)
         return rc;
     annals__filter_params(&p, f, 0);

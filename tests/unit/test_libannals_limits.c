@@ -222,6 +222,18 @@ static void test_refused_arguments(void)
     ok(rep.result == NULL && rep.zone_ == NULL, "...empties the reply");
     annals_reply_free(&rep);
 
+    /* The reserved space of caller-allocated structures must stay zero, so
+     * that a later version can give it a meaning. */
+    annals_filter f = ANNALS_FILTER_INIT;
+    annals_query q = ANNALS_QUERY_INIT;
+    annals_page page;
+    uint64_t n;
+    f.reserved_[0] = &f;
+    is_int(annals_count(c, &f, &n), ANNALS_EINVAL, "a filter with reserved space set: EINVAL");
+    q.reserved_[ANNALS_RESERVED_WORDS - 1] = &q;
+    is_int(annals_range(c, &q, &page), ANNALS_EINVAL, "a query with reserved space set: EINVAL");
+    annals_reply_free(&page.reply);
+
     /* Bytes that are not the maps promised would desynchronise the stream. */
     char two[2] = { (char)0x80, (char)0x80 };
     memset(&rep, 0xab, sizeof rep);

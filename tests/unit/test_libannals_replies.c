@@ -77,6 +77,22 @@ static void test_errors(void)
     is_str(annals_error_code(c), "internal", "...taken as internal");
     is_str(annals_errmsg(c), "internal error", "...with internal's message");
 
+    /* An error that is not an array is still an error, but no array. */
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    buf_t b;
+    msgpack_packer pk;
+    buf_init(&b);
+    buf_packer_init(&pk, &b);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_uint32(&pk, id);
+    buf_pack_cstr(&pk, "oops");
+    msgpack_pack_nil(&pk);
+    send_buf(sfd, &b);
+    is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an error that is a string: ANNALS_ESERVER");
+    ok(annals_error(c) == NULL, "...annals_error gives no array");
+
     annals_send(c, "ping", NULL, 0, &id);
     drain(sfd);
     send_error(sfd, id, "some_future_code", "new", -1);
