@@ -522,8 +522,12 @@ typedef struct annals_note {
 
 /** @brief The callback of a subscription. Return 0 to go on; any positive
  * value stops #annals_follow, which returns it. It may call methods on
- * conn (notifications that arrive meanwhile are kept in order), but must not
- * free it. */
+ * conn (notifications that arrive meanwhile are kept in order, up to 4 MiB:
+ * past that the library ends the subscriptions with #ANNALS_NOTE_OVERFLOW),
+ * but must not free it. A subscriber that calls methods while a large
+ * backlog streams (subscribe with an old since) should make those calls on
+ * a second connection: a call's reply comes after every notification the
+ * server sent before it, and all of those are read while the call waits. */
 typedef int (*annals_note_cb)(annals_conn *conn, const annals_note *note, void *userdata);
 
 /** @brief `subscribe`: follow the changes that pass filter (NULL: all).

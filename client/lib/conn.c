@@ -107,6 +107,7 @@ int annals_new(annals_conn **out)
     c->fd = -1;
     c->wake_fd = -1;
     c->timeout_ms = ANNALS__DEFAULT_TIMEOUT_MS;
+    c->poll_max_ms = 1000000;
     /* msgids stay below 2^32 and never 0, which some clients treat as unset. */
     c->next_msgid = 1;
     c->max_reply = ANNALS__DEFAULT_MAX_REPLY;
@@ -189,7 +190,7 @@ static int annals__wait(const annals_conn *c, int fd, short events, int64_t dead
             int64_t left = deadline - annals__now_ms();
             if (left <= 0)
                 return 0;
-            ms = left > 1000000 ? 1000000 : (int)left;
+            ms = left > c->poll_max_ms ? c->poll_max_ms : (int)left;
         }
         struct pollfd p[2] = {
             { .fd = fd, .events = events, .revents = 0 },

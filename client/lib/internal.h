@@ -52,6 +52,8 @@ struct annals_conn {
     char label[300];
     int timeout_ms;             /* 0: no limit */
     int wake_fd;                /* -1: none */
+    int poll_max_ms;            /* one poll's longest wait (its timeout is an int);
+                                 * a wait longer than that takes several */
     uint32_t next_msgid;
     buf_t out;                  /* requests not yet sent */
     size_t out_off;             /* bytes of out already sent */

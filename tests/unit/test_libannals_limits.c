@@ -5,7 +5,8 @@
  * overflow of the library's own, an unsubscribe, the queue dropped);
  * discarded replies are freed; refused arguments leave the reply empty and
  * change nothing; caller bytes that are not the maps promised are EINVAL; a
- * slow reply that keeps coming is not timed out; annals_follow(c, 0) returns
+ * slow reply that keeps coming is not timed out, nor a wait longer than one
+ * poll before its deadline; annals_follow(c, 0) returns
  * under a flood; the wake fd ends a connect to a busy socket; msgids in use
  * are never reused. */
 #include <poll.h>
@@ -290,6 +291,33 @@ static void test_slow_reply(void)
     close(sfd);
 }
 
+/* A wait longer than one poll may last (lowered here to 50 ms from 1000
+ * s) goes on to the real deadline: a reply after 300 ms under a 5 s timeout
+ * is taken. */
+static void test_wait_longer_than_one_poll(void)
+{
+    int sfd;
+    annals_conn *c = pair(&sfd);
+    annals_reply rep;
+    uint32_t id;
+    c->poll_max_ms = 50;
+    annals_set_timeout(c, 5000);
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(300000);
+        send_result(sfd, id, 9);
+        _exit(0);
+    }
+    is_int(annals_recv(c, id, &rep), ANNALS_OK, "a reply after several polls' worth of waiting");
+    is_int(reply_n(&rep), 9, "...is taken");
+    annals_reply_free(&rep);
+    waitpid(pid, NULL, 0);
+    annals_free(c);
+    close(sfd);
+}
+
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -396,6 +424,7 @@ int main(void)
     test_discard();
     test_refused_arguments();
     test_slow_reply();
+    test_wait_longer_than_one_poll();
     test_follow_zero_under_flood();
     test_busy_socket_wake();
     test_msgid_reuse();
