@@ -95,6 +95,20 @@ void annals__error_note(annals_conn *c, msgpack_unpacked *msg)
     msgpack_unpacked_destroy(msg);
 }
 
+/* The server spoke on after its error notification: it was about one
+ * message, not the close, and a later loss of the connection is not its
+ * doing. */
+static void annals__error_note_stale(annals_conn *c)
+{
+    if (!c->closing_zone)
+        return;
+    if (c->err == c->closing_err)
+        c->err = NULL;
+    msgpack_zone_free(c->closing_zone);
+    c->closing_zone = NULL;
+    c->closing_err = NULL;
+}
+
 int annals__lost(annals_conn *c, const char *fmt, ...)
 {
     if (c->closing_err) {
@@ -141,8 +155,10 @@ int annals__request(annals_conn *c, const char *method, const void *params, size
      * no reply can be taken for another request's. */
     do {
         id = c->next_msgid;
+        if (id == UINT32_MAX)
+            c->msgids_wrapped = 1;
         c->next_msgid = id == UINT32_MAX ? 1 : id + 1;
-    } while (annals__msgid_busy(c, id));
+    } while (c->msgids_wrapped && annals__msgid_busy(c, id));
     buf_packer_init(&pk, &c->out);
     msgpack_pack_array(&pk, 4);
     msgpack_pack_uint32(&pk, 0);
@@ -223,11 +239,15 @@ int annals__classify(annals_conn *c, const msgpack_unpacked *msg, uint32_t *msgi
         if (a[0].via.u64 == 1 && o->via.array.size == 4 &&
             a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER && a[1].via.u64 <= UINT32_MAX) {
             *msgid = (uint32_t)a[1].via.u64;
+            annals__error_note_stale(c);
             return 1;
         }
         if (a[0].via.u64 == 2 && o->via.array.size == 3 && a[1].type == MSGPACK_OBJECT_STR &&
-            a[2].type == MSGPACK_OBJECT_ARRAY)
+            a[2].type == MSGPACK_OBJECT_ARRAY) {
+            if (!annals__is_error_note(msg))
+                annals__error_note_stale(c);
             return 2;
+        }
     }
     return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message that is not "
                         "a msgpack-RPC response or notification", c->label);

@@ -55,6 +55,7 @@ struct annals_conn {
     int poll_max_ms;            /* one poll's longest wait (its timeout is an int);
                                  * a wait longer than that takes several */
     uint32_t next_msgid;
+    int msgids_wrapped;         /* next_msgid has wrapped: check ids are free */
     buf_t out;                  /* requests not yet sent */
     size_t out_off;             /* bytes of out already sent */
     size_t max_reply;           /* the largest message accepted */

@@ -268,6 +268,21 @@ static void test_bad_streams(void)
     annals_free(c);
     close(sfd);
 
+    /* An error notification the server spoke on after is not why it closes
+     * later. */
+    c = pair(&sfd);
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    send_error(sfd, 0, "bad_request", "not a msgpack-RPC request", -1);
+    send_result(sfd, id, 1);
+    is_int(annals_recv(c, id, &rep), ANNALS_OK, "a reply after an error notification");
+    annals_reply_free(&rep);
+    annals_send(c, "ping", NULL, 0, &id);
+    shutdown(sfd, SHUT_WR);
+    is_int(annals_recv(c, id, &rep), ANNALS_ECONN, "...then a close: ECONN, not that error");
+    annals_free(c);
+    close(sfd);
+
     int p[2];
     if (pipe(p) < 0)
         exit(1);
