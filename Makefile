@@ -157,7 +157,7 @@ $(BUILD)/annals: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libann
 # apart with -fPIC and hidden visibility: the shared library exports the
 # ANNALS_API functions only, so buf_, xmalloc and the like cannot clash with
 # a program's names. The annals client links the static archive.
-LIB_PROTO   := proto/buf.c proto/error.c proto/xalloc.c
+LIB_PROTO   := proto/buf.c proto/error.c proto/frame.c proto/xalloc.c
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(LIB_PROTO:%.c=$(BUILD)/pic/%.o)
 LIB_SONAME  := libannals.so.0
 
@@ -178,8 +178,9 @@ $(BUILD)/libannals.a: $(LIB_OBJ)
 $(BUILD)/libannals-internal.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
-$(BUILD)/$(LIB_SONAME): $(LIB_OBJ)
-	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $^ $(LIB_LIBS)
+$(BUILD)/$(LIB_SONAME): $(LIB_OBJ) client/lib/annals.map
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined \
+	    -Wl,--version-script=client/lib/annals.map -o $@ $(LIB_OBJ) $(LIB_LIBS)
 $(BUILD)/libannals.so: $(BUILD)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $@
 
@@ -446,7 +447,8 @@ install-lib: lib
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libannals.so
 	install -m 0644 client/lib/annals.h $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@REQUIRES@|$(PKG_LIB)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e "s|@REQUIRES@|$$(pkg-config --exists msgpack-c && echo msgpack-c || echo $(PKG_LIB))|g" \
 	    -e "s|@VERSION@|$$(sed -n 's/^#define ANNALS_LIB_VERSION \"\(.*\)\"/\1/p' client/lib/annals.h)|g" \
 	    client/lib/annals.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/annals.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/annals.pc

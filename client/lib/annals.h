@@ -95,7 +95,9 @@ extern "C" {
 
 /** The version of libannals, and of annalsd it was released with. */
 #define ANNALS_LIB_VERSION "0.1.0"
-/** The protocol version it speaks (PROTOCOL.md; `hello` reports it). */
+/** The protocol version it speaks (PROTOCOL.md; `hello` reports it). The
+ * library does not compare it with the server's: call #annals_hello and
+ * check `protocol` where that matters. */
 #define ANNALS_LIB_PROTOCOL 1
 
 /** @defgroup status Status codes
@@ -118,16 +120,29 @@ typedef enum annals_status {
  * #annals_free. */
 typedef struct annals_conn annals_conn;
 
+/** @par Structures and the ABI
+ * #annals_filter and #annals_query are allocated by the caller, and
+ * #annals_reply and #annals_page too, so their sizes are part of the ABI.
+ * Each ends with reserved space that later versions take new fields from
+ * without changing the size: it must be zero. Start every one from zero
+ * (#ANNALS_FILTER_INIT, #ANNALS_QUERY_INIT, or memset) and set only the
+ * named fields; a filter or query whose reserved space is not zero is
+ * #ANNALS_EINVAL. */
+#define ANNALS_RESERVED_WORDS 8
+
 /** @brief What a call brought back.
  *
- * Filled by the calls that take one (also on failure, when it holds
- * nothing); always give it to #annals_reply_free afterwards. */
+ * Emptied first by every call that takes one, even when conn is NULL or an
+ * argument is refused, and filled on success; always give it to
+ * #annals_reply_free afterwards. */
 typedef struct annals_reply {
-    /** On #ANNALS_OK: the result, a map (PROTOCOL.md section 6); else NULL.
-     * Valid until #annals_reply_free. */
+    /** On #ANNALS_OK: the result (the typed calls check it is the map of
+     * PROTOCOL.md section 6; #annals_call hands over what came); else
+     * NULL. Valid until #annals_reply_free. */
     const msgpack_object *result;
     msgpack_zone *zone_;      /**< private: owns result */
     char *scratch_;           /**< private: copies made for typed fields */
+    void *reserved_[ANNALS_RESERVED_WORDS]; /**< private: zero */
 } annals_reply;
 
 /** @brief A list of filter values: any of them matches (PROTOCOL.md,
@@ -140,7 +155,7 @@ typedef struct annals_values {
 
 /** @brief The window and filters of range, count, histogram, top, changes
  * and subscribe. A NULL string or an empty list is left out of the
- * request. Zero-initialise it (`annals_filter f = {0};`) and set what you
+ * request. Start from #ANNALS_FILTER_INIT (all zero) and set what you
  * need. */
 typedef struct annals_filter {
     const char *from;         /**< EDTF date: the window's start, or NULL for open */
@@ -148,7 +163,11 @@ typedef struct annals_filter {
     const char *mode;         /**< "overlap" (the server's default) or "within", or NULL */
     annals_values kind, country, tag, participant, place, parent;
     const char *q;            /**< text search (words and "quoted phrases"), or NULL */
+    const void *reserved_[ANNALS_RESERVED_WORDS]; /**< for later fields: must be zero */
 } annals_filter;
+
+/** An #annals_filter with no filter: every event. */
+#define ANNALS_FILTER_INIT { 0 }
 
 /** @brief The parameters of #annals_range: a filter and paging. */
 typedef struct annals_query {
@@ -156,7 +175,11 @@ typedef struct annals_query {
     unsigned limit;           /**< events per page, 1..10000; 0: the server's default (100) */
     const char *order;        /**< "asc" (default) or "desc", or NULL */
     const char *cursor;       /**< the #annals_page next of the previous page, or NULL */
+    const void *reserved_[ANNALS_RESERVED_WORDS]; /**< for later fields: must be zero */
 } annals_query;
+
+/** An #annals_query of every event, first page, the server's defaults. */
+#define ANNALS_QUERY_INIT { 0 }
 
 /** @brief One page of #annals_range. */
 typedef struct annals_page {
@@ -166,6 +189,7 @@ typedef struct annals_page {
      * in #annals_query cursor (with the same filter). NUL-terminated. */
     const char *next;
     annals_reply reply;       /**< owns the above: free with #annals_reply_free(&page.reply) */
+    void *reserved_[ANNALS_RESERVED_WORDS]; /**< private: zero */
 } annals_page;
 
 /** @brief What a connection may do (PROTOCOL.md, Access). */
@@ -218,9 +242,23 @@ ANNALS_API int annals_set_timeout(annals_conn *conn, int timeout_ms);
  * @return #ANNALS_OK. */
 ANNALS_API int annals_set_wake_fd(annals_conn *conn, int fd);
 
+/** @brief Refuse any message from the server larger than bytes (default 64
+ * MiB; a range page holds at most 16 MiB of events, PROTOCOL.md). A larger
+ * message ends the connection with #ANNALS_EPROTO before it is read whole.
+ * Every message is also checked before it is decoded: arrays and maps of
+ * more than 2^20 entries and containers nested deeper than 32 are
+ * #ANNALS_EPROTO too.
+ * @return #ANNALS_OK, or #ANNALS_EINVAL below 1024 bytes. */
+ANNALS_API int annals_set_max_reply(annals_conn *conn, size_t bytes);
+
 /** @brief Connect over TCP to host (a name, an IPv4 address, or an IPv6
  * address with or without brackets: "[::1]") and port (decimal), trying
  * each address the name has, within the timeout.
+ *
+ * Resolving the name (getaddrinfo) is not bounded by the timeout nor ended
+ * by the wake fd: a slow DNS server can hold this call as long as the
+ * system resolver allows (see resolv.conf's timeout and attempts). Give an
+ * address to avoid it.
  *
  * A connection connects once; to reconnect, make a new one.
  * @return #ANNALS_OK, #ANNALS_ECONN (refused, unknown host, ...),
@@ -268,8 +306,9 @@ ANNALS_API const char *annals_error_code(const annals_conn *conn);
 
 /** @brief The whole error of the server in the last failed call on conn:
  * the array [code, message] or [code, message, details] (details is a map,
- * such as {index} for put_many or {oldest} for gone), or NULL. Owned by
- * conn; valid until the next call on conn. */
+ * such as {index} for put_many or {oldest} for gone), or NULL (also when
+ * the server sent an error that is not an array). Owned by conn; valid
+ * until the next call on conn. */
 ANNALS_API const msgpack_object *annals_error(const annals_conn *conn);
 
 /** @} */
@@ -287,9 +326,12 @@ ANNALS_API const msgpack_object *annals_error(const annals_conn *conn);
  * @param[in] method the method's name, e.g. "get".
  * @param[in] params the one map of named parameters, packed (for example
  *   with msgpack_pack_map); NULL (and len 0) for a method without
- *   parameters, which sends `[]`. The bytes are copied.
+ *   parameters, which sends `[]`. The bytes are copied; bytes that are
+ *   not exactly one map of len bytes are #ANNALS_EINVAL.
  * @param[in] len the length of params.
- * @param[out] msgid the request's msgid, for #annals_recv.
+ * @param[out] msgid the request's msgid, for #annals_recv or
+ *   #annals_discard. Every request sent must be given to one of them, or
+ *   its reply is kept until #annals_free.
  * @return #ANNALS_OK (also when the server had closed the connection:
  *   #annals_recv then reports it, after any reply the server did send),
  *   #ANNALS_ECONN, #ANNALS_ETIMEDOUT, #ANNALS_EINTR or #ANNALS_EINVAL.
@@ -301,17 +343,28 @@ ANNALS_API int annals_send(annals_conn *conn, const char *method, const void *pa
  *
  * Replies may be read in any order: a reply for another request that comes
  * first is kept for its own #annals_recv. Notifications that come meanwhile
- * are kept for #annals_follow when the connection has a subscription, and
- * dropped otherwise.
- * @param[out] reply on success its result; free it with #annals_reply_free
- *   whatever the status.
+ * are kept for #annals_follow when the connection has a subscription (up to
+ * 4 MiB of them: see #ANNALS_NOTE_OVERFLOW), and dropped otherwise.
+ * @param[out] reply on success its result, as the server sent it (for the
+ *   methods of PROTOCOL.md a map; this generic call does not check);
+ *   free it with #annals_reply_free whatever the status.
  * @return #ANNALS_OK; #ANNALS_NOTFOUND or #ANNALS_ESERVER for an error of
  *   the server (#annals_error); #ANNALS_ECONN, #ANNALS_ETIMEDOUT,
- *   #ANNALS_EPROTO, #ANNALS_EINTR; #ANNALS_EINVAL when no request with this
- *   msgid awaits its reply. An `error` notification (the server closing the
- *   connection: busy, timeout) is the answer of every request still
- *   waiting: #ANNALS_ESERVER, and the connection is no longer alive. */
+ *   #ANNALS_EPROTO, #ANNALS_EINTR; #ANNALS_EINVAL when reply is NULL
+ *   (nothing changes: a kept reply stays kept) or no request with this
+ *   msgid awaits its reply (or it was discarded). An `error` notification
+ *   does not end the connection by itself (PROTOCOL.md section 3: the
+ *   server also sends one for a message whose msgid it could not read, and
+ *   serves on); when the server then closes the connection (busy,
+ *   timeout), that error is the answer of every request still waiting:
+ *   #ANNALS_ESERVER with its code, and the connection is no longer alive. */
 ANNALS_API int annals_recv(annals_conn *conn, uint32_t msgid, annals_reply *reply);
+
+/** @brief Drop the reply to the request msgid, which the caller will never
+ * take: a kept one is freed now, one still to come is freed when it comes.
+ * @return #ANNALS_OK, or #ANNALS_EINVAL when no request with this msgid
+ *   awaits its reply. */
+ANNALS_API int annals_discard(annals_conn *conn, uint32_t msgid);
 
 /** @brief #annals_send, then #annals_recv: call any method by name.
  * @param[in] params,len as for #annals_send.
@@ -440,7 +493,13 @@ typedef enum annals_note_kind {
     ANNALS_NOTE_HEARTBEAT,    /**< nothing to send: every change up to seq was sent or
                                    filtered out; a valid checkpoint */
     ANNALS_NOTE_OVERFLOW,     /**< the client read too slowly: the subscription has ended;
-                                   subscribe again with since = your checkpoint */
+                                   subscribe again with since = seq (your checkpoint).
+                                   Sent by the server, or by the library itself when
+                                   notifications kept while calls waited pass 4 MiB (a
+                                   callback that calls methods while a backlog streams):
+                                   it then drops them, unsubscribes, and tells an overflow
+                                   whose seq is the last change or heartbeat the callback
+                                   was handed (params has local: true) */
     ANNALS_NOTE_GONE          /**< retention trimmed changes the subscription had not sent:
                                    it has ended; resynchronise (oldest says from where) */
 } annals_note_kind;
@@ -463,8 +522,12 @@ typedef struct annals_note {
 
 /** @brief The callback of a subscription. Return 0 to go on; any positive
  * value stops #annals_follow, which returns it. It may call methods on
- * conn (notifications that arrive meanwhile are kept in order), but must not
- * free it. */
+ * conn (notifications that arrive meanwhile are kept in order, up to 4 MiB:
+ * past that the library ends the subscriptions with #ANNALS_NOTE_OVERFLOW),
+ * but must not free it. A subscriber that calls methods while a large
+ * backlog streams (subscribe with an old since) should make those calls on
+ * a second connection: a call's reply comes after every notification the
+ * server sent before it, and all of those are read while the call waits. */
 typedef int (*annals_note_cb)(annals_conn *conn, const annals_note *note, void *userdata);
 
 /** @brief `subscribe`: follow the changes that pass filter (NULL: all).

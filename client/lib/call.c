@@ -76,23 +76,57 @@ int annals__server_error(annals_conn *c, const msgpack_object *error, msgpack_zo
     if (c->err_zone)
         msgpack_zone_free(c->err_zone);
     c->err_zone = zone;
-    c->err = error;
+    /* annals_error promises an array; a malformed error gives NULL there,
+     * its code and message as above. */
+    c->err = error->type == MSGPACK_OBJECT_ARRAY ? error : NULL;
     return e == ERROR_NOT_FOUND ? ANNALS_NOTFOUND : ANNALS_ESERVER;
 }
 
-int annals__closing(annals_conn *c, msgpack_unpacked *msg)
+void annals__error_note(annals_conn *c, msgpack_unpacked *msg)
 {
-    const msgpack_object *params = &msg->data.via.array.ptr[2];
-    if (!c->closing_zone) {
-        c->closing_zone = msgpack_unpacked_release_zone(msg);
-        c->closing_err = params->via.array.ptr;
+    /* Keep the latest: it is the one a close that follows is about. */
+    if (c->closing_zone) {
+        if (c->err == c->closing_err)
+            c->err = NULL;
+        msgpack_zone_free(c->closing_zone);
     }
+    c->closing_err = msg->data.via.array.ptr[2].via.array.ptr;
+    c->closing_zone = msgpack_unpacked_release_zone(msg);
     msgpack_unpacked_destroy(msg);
-    annals__server_error(c, c->closing_err, NULL);
-    snprintf(c->failure, sizeof c->failure, "%s closed the connection: %s: %.600s", c->label,
-             c->code, c->msg);
-    c->failed = ANNALS_ESERVER;
-    return ANNALS_ESERVER;
+}
+
+/* The server spoke on after its error notification: it was about one
+ * message, not the close, and a later loss of the connection is not its
+ * doing. */
+static void annals__error_note_stale(annals_conn *c)
+{
+    if (!c->closing_zone)
+        return;
+    if (c->err == c->closing_err)
+        c->err = NULL;
+    msgpack_zone_free(c->closing_zone);
+    c->closing_zone = NULL;
+    c->closing_err = NULL;
+}
+
+int annals__lost(annals_conn *c, const char *fmt, ...)
+{
+    if (c->closing_err) {
+        /* PROTOCOL.md section 3: an error notification, then the close:
+         * the server said why (busy, timeout, ...). */
+        annals__server_error(c, c->closing_err, NULL);
+        snprintf(c->failure, sizeof c->failure, "%s closed the connection: %s: %.600s",
+                 c->label, c->code, c->msg);
+        c->failed = ANNALS_ESERVER;
+        return ANNALS_ESERVER;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->failure, sizeof c->failure, fmt, ap);
+    va_end(ap);
+    c->failed = ANNALS_ECONN;
+    snprintf(c->msg, sizeof c->msg, "%s", c->failure);
+    return ANNALS_ECONN;
 }
 
 int annals__keeps_notes(const annals_conn *c)
@@ -100,30 +134,31 @@ int annals__keeps_notes(const annals_conn *c)
     return c->nsubs > 0 || c->subscribing;
 }
 
-void annals__keep_note(annals_conn *c, msgpack_unpacked *msg)
+/* Whether msgid is in use: sent and not yet answered, or answered and kept. */
+static int annals__msgid_busy(const annals_conn *c, uint32_t id)
 {
-    if (c->nnotes == c->notes_cap) {
-        if (c->notes_head > 0) {
-            memmove(c->notes, c->notes + c->notes_head,
-                    (c->nnotes - c->notes_head) * sizeof *c->notes);
-            c->nnotes -= c->notes_head;
-            c->notes_head = 0;
-        } else {
-            c->notes_cap = c->notes_cap ? c->notes_cap * 2 : 16;
-            c->notes = xrealloc(c->notes, c->notes_cap * sizeof *c->notes);
-        }
-    }
-    /* The queue takes the message's zone; msg starts afresh. */
-    c->notes[c->nnotes++] = *msg;
-    msgpack_unpacked_init(msg);
+    for (size_t i = 0; i < c->nwaiting; i++)
+        if (c->waiting[i] == id)
+            return 1;
+    for (size_t i = 0; i < c->nkept; i++)
+        if (c->kept[i].msgid == id)
+            return 1;
+    return 0;
 }
 
 int annals__request(annals_conn *c, const char *method, const void *params, size_t len,
                     uint32_t *msgid)
 {
     msgpack_packer pk;
-    uint32_t id = c->next_msgid;
-    c->next_msgid = id == UINT32_MAX ? 1 : id + 1;
+    uint32_t id;
+    /* After 2^32 - 1 requests the ids wrap; one still in use is skipped, so
+     * no reply can be taken for another request's. */
+    do {
+        id = c->next_msgid;
+        if (id == UINT32_MAX)
+            c->msgids_wrapped = 1;
+        c->next_msgid = id == UINT32_MAX ? 1 : id + 1;
+    } while (c->msgids_wrapped && annals__msgid_busy(c, id));
     buf_packer_init(&pk, &c->out);
     msgpack_pack_array(&pk, 4);
     msgpack_pack_uint32(&pk, 0);
@@ -156,6 +191,11 @@ int annals_send(annals_conn *c, const char *method, const void *params, size_t l
         return rc;
     if (!method || !*method || !msgid || (len && !params))
         return annals__invalid(c, "annals_send needs a method, a msgid and params of len bytes");
+    /* Bytes that are not one map would be read by the server as the start
+     * of the next message: the stream would never be in step again. */
+    if (len && !annals__maps(params, len, 1))
+        return annals__invalid(c, "the params of %s are not exactly one packed map of %zu "
+                               "bytes", method, len);
     return annals__request(c, method, params, len, msgid);
 }
 
@@ -199,17 +239,21 @@ int annals__classify(annals_conn *c, const msgpack_unpacked *msg, uint32_t *msgi
         if (a[0].via.u64 == 1 && o->via.array.size == 4 &&
             a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER && a[1].via.u64 <= UINT32_MAX) {
             *msgid = (uint32_t)a[1].via.u64;
+            annals__error_note_stale(c);
             return 1;
         }
         if (a[0].via.u64 == 2 && o->via.array.size == 3 && a[1].type == MSGPACK_OBJECT_STR &&
-            a[2].type == MSGPACK_OBJECT_ARRAY)
+            a[2].type == MSGPACK_OBJECT_ARRAY) {
+            if (!annals__is_error_note(msg))
+                annals__error_note_stale(c);
             return 2;
+        }
     }
     return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message that is not "
                         "a msgpack-RPC response or notification", c->label);
 }
 
-int annals__is_closing_note(const msgpack_unpacked *msg)
+int annals__is_error_note(const msgpack_unpacked *msg)
 {
     const msgpack_object *a = msg->data.via.array.ptr;
     return a[1].via.str.size == 5 && memcmp(a[1].via.str.ptr, "error", 5) == 0 &&
@@ -217,38 +261,87 @@ int annals__is_closing_note(const msgpack_unpacked *msg)
 }
 
 /* Keep the response msg (for msgid) for its own annals_recv. */
-static void annals__keep_reply(annals_conn *c, uint32_t msgid, msgpack_unpacked *msg)
+static void annals__keep_reply(annals_conn *c, uint32_t msgid, annals__raw *raw)
 {
     if (c->nkept == c->kept_cap) {
         c->kept_cap = c->kept_cap ? c->kept_cap * 2 : 16;
         c->kept = xrealloc(c->kept, c->kept_cap * sizeof *c->kept);
     }
     c->kept[c->nkept].msgid = msgid;
-    c->kept[c->nkept].msg = *msg;
+    c->kept[c->nkept].raw = *raw;
     c->nkept++;
-    msgpack_unpacked_init(msg);
+    raw->data = NULL;
 }
 
-int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, msgpack_unpacked *msg)
+/* Whether the reply to msgid is to be dropped; if so, forget the mark. */
+static int annals__discarded(annals_conn *c, uint32_t msgid)
 {
-    if (kind == 2) {
-        if (annals__is_closing_note(msg))
-            return annals__closing(c, msg);
-        if (annals__keeps_notes(c))
-            annals__keep_note(c, msg);
-        else
-            msgpack_unpacked_destroy(msg);
-        return 0;
+    for (size_t i = 0; i < c->ndiscard; i++) {
+        if (c->discard[i] == msgid) {
+            c->discard[i] = c->discard[--c->ndiscard];
+            return 1;
+        }
     }
-    long w = annals__waiting_index(c, id);
-    if (w < 0) {
-        msgpack_unpacked_destroy(msg);
-        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s answered msgid %lu, which "
-                            "no request is waiting for", c->label, (unsigned long)id);
-    }
-    annals__waiting_remove(c, (size_t)w);
-    annals__keep_reply(c, id, msg);
     return 0;
+}
+
+void annals__discard_id(annals_conn *c, uint32_t msgid)
+{
+    if (c->ndiscard == c->discard_cap) {
+        c->discard_cap = c->discard_cap ? c->discard_cap * 2 : 16;
+        c->discard = xrealloc(c->discard, c->discard_cap * sizeof *c->discard);
+    }
+    c->discard[c->ndiscard++] = msgid;
+}
+
+int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, annals__raw *raw,
+                           msgpack_unpacked *msg)
+{
+    int rc = 0;
+    if (kind == 2 && annals__is_error_note(msg)) {
+        annals__error_note(c, msg);
+    } else if (kind == 2) {
+        if (annals__keeps_notes(c))
+            rc = annals__keep_note(c, raw, msg);
+        msgpack_unpacked_destroy(msg);
+    } else {
+        msgpack_unpacked_destroy(msg);
+        long w = annals__waiting_index(c, id);
+        if (w < 0)
+            rc = annals__fail(c, ANNALS_EPROTO, "protocol error: %s answered msgid %lu, "
+                              "which no request is waiting for", c->label,
+                              (unsigned long)id);
+        else {
+            annals__waiting_remove(c, (size_t)w);
+            if (!annals__discarded(c, id))
+                annals__keep_reply(c, id, raw);
+        }
+    }
+    free(raw->data);
+    raw->data = NULL;
+    return rc;
+}
+
+int annals_discard(annals_conn *c, uint32_t msgid)
+{
+    if (!c)
+        return ANNALS_EINVAL;
+    for (size_t i = 0; i < c->nkept; i++) {
+        if (c->kept[i].msgid == msgid) {
+            free(c->kept[i].raw.data);
+            memmove(c->kept + i, c->kept + i + 1, (c->nkept - i - 1) * sizeof *c->kept);
+            c->nkept--;
+            return ANNALS_OK;
+        }
+    }
+    if (annals__waiting_index(c, msgid) < 0)
+        return annals__invalid(c, "no request with msgid %lu awaits its reply",
+                               (unsigned long)msgid);
+    for (size_t i = 0; i < c->ndiscard; i++)
+        if (c->discard[i] == msgid)
+            return ANNALS_OK;
+    annals__discard_id(c, msgid);
+    return ANNALS_OK;
 }
 
 int annals_recv(annals_conn *c, uint32_t msgid, annals_reply *reply)
@@ -257,18 +350,23 @@ int annals_recv(annals_conn *c, uint32_t msgid, annals_reply *reply)
         memset(reply, 0, sizeof *reply);
     if (!c)
         return ANNALS_EINVAL;
+    if (!reply)
+        return annals__invalid(c, "annals_recv needs a reply");
     for (size_t i = 0; i < c->nkept; i++) {
         if (c->kept[i].msgid != msgid)
             continue;
         /* Answered before it was asked for: no wait, even on a connection
          * that has failed since. */
-        msgpack_unpacked msg = c->kept[i].msg;
+        annals__raw raw = c->kept[i].raw;
         memmove(c->kept + i, c->kept + i + 1, (c->nkept - i - 1) * sizeof *c->kept);
         c->nkept--;
         annals__forget(c);
-        if (!reply) {
+        msgpack_unpacked msg;
+        int rc = annals__decode(c, &raw, &msg);
+        free(raw.data);
+        if (rc) {
             msgpack_unpacked_destroy(&msg);
-            return annals__invalid(c, "annals_recv needs a reply");
+            return rc;
         }
         return annals__answer(c, &msg, reply);
     }
@@ -276,30 +374,37 @@ int annals_recv(annals_conn *c, uint32_t msgid, annals_reply *reply)
     int rc = annals__begin(c);
     if (rc)
         return rc;
-    if (w < 0 || !reply)
+    if (w < 0)
         return annals__invalid(c, "no request with msgid %lu awaits its reply",
                                (unsigned long)msgid);
-    /* One deadline per message: a server that keeps talking
-     * (notifications) keeps the wait alive. */
+    for (size_t i = 0; i < c->ndiscard; i++)
+        if (c->discard[i] == msgid)
+            return annals__invalid(c, "the reply to msgid %lu was discarded",
+                                   (unsigned long)msgid);
     for (;;) {
+        annals__raw raw;
         msgpack_unpacked msg;
-        int got = annals__next_msg(c, annals__deadline(c), 1, &msg);
-        if (got == 0) {
-            msgpack_unpacked_destroy(&msg);
+        int got = annals__next_msg(c, annals__deadline(c), ANNALS__READ_REPLY, &raw);
+        if (got == 0)
             return annals__fail(c, ANNALS_ETIMEDOUT, "no reply from %s within %g s",
                                 c->label, c->timeout_ms / 1000.0);
-        }
+        if (got < 0)
+            return got;
         uint32_t id = 0;
-        int kind = got < 0 ? got : annals__classify(c, &msg, &id);
+        int kind = annals__decode(c, &raw, &msg);
+        if (kind == 0)
+            kind = annals__classify(c, &msg, &id);
         if (kind < 0) {
+            free(raw.data);
             msgpack_unpacked_destroy(&msg);
             return kind;
         }
         if (kind == 1 && id == msgid) {
+            free(raw.data);
             annals__waiting_remove(c, (size_t)annals__waiting_index(c, msgid));
             return annals__answer(c, &msg, reply);
         }
-        if ((rc = annals__dispatch_other(c, kind, id, &msg)) != 0)
+        if ((rc = annals__dispatch_other(c, kind, id, &raw, &msg)) != 0)
             return rc;
     }
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -85,6 +86,19 @@ int annals__begin(annals_conn *c)
     return 0;
 }
 
+/* Ready the scan for the message that starts at in_off. */
+static void annals__scan_start(annals_conn *c)
+{
+    frame_limits lim = {
+        .max_size = c->max_reply,
+        .max_depth = FRAME_DEPTH_MAX,
+        .max_array = ANNALS__MAX_ENTRIES,
+        .max_map = ANNALS__MAX_ENTRIES,
+        .max_string = c->max_reply,
+    };
+    frame_init(&c->fs, &lim);
+}
+
 int annals_new(annals_conn **out)
 {
     if (!out)
@@ -93,13 +107,13 @@ int annals_new(annals_conn **out)
     c->fd = -1;
     c->wake_fd = -1;
     c->timeout_ms = ANNALS__DEFAULT_TIMEOUT_MS;
+    c->poll_max_ms = 1000000;
     /* msgids stay below 2^32 and never 0, which some clients treat as unset. */
     c->next_msgid = 1;
+    c->max_reply = ANNALS__DEFAULT_MAX_REPLY;
     buf_init(&c->out);
-    if (!msgpack_unpacker_init(&c->up, ANNALS__READ_CHUNK)) {
-        fprintf(stderr, "annals: out of memory\n");
-        abort();
-    }
+    buf_init(&c->in);
+    annals__scan_start(c);
     *out = c;
     return ANNALS_OK;
 }
@@ -111,16 +125,17 @@ void annals_free(annals_conn *c)
     if (c->fd >= 0)
         close(c->fd);
     buf_release(&c->out);
-    msgpack_unpacker_destroy(&c->up);
+    buf_release(&c->in);
     if (c->err_zone)
         msgpack_zone_free(c->err_zone);
     if (c->closing_zone)
         msgpack_zone_free(c->closing_zone);
     for (size_t i = 0; i < c->nkept; i++)
-        msgpack_unpacked_destroy(&c->kept[i].msg);
+        free(c->kept[i].raw.data);
     for (size_t i = c->notes_head; i < c->nnotes; i++)
-        msgpack_unpacked_destroy(&c->notes[i]);
+        free(c->notes[i].data);
     free(c->kept);
+    free(c->discard);
     free(c->notes);
     free(c->waiting);
     free(c->subs);
@@ -132,6 +147,17 @@ int annals_set_timeout(annals_conn *c, int timeout_ms)
     if (!c || timeout_ms < 0)
         return annals__invalid(c, "the timeout must be 0 (none) or more milliseconds");
     c->timeout_ms = timeout_ms;
+    return ANNALS_OK;
+}
+
+int annals_set_max_reply(annals_conn *c, size_t bytes)
+{
+    if (!c || bytes < 1024)
+        return annals__invalid(c, "the largest reply must be 1024 bytes or more");
+    c->max_reply = bytes;
+    /* A message half scanned keeps the limits it started with. */
+    if (c->fs.pos == 0)
+        annals__scan_start(c);
     return ANNALS_OK;
 }
 
@@ -164,7 +190,7 @@ static int annals__wait(const annals_conn *c, int fd, short events, int64_t dead
             int64_t left = deadline - annals__now_ms();
             if (left <= 0)
                 return 0;
-            ms = left > 1000000 ? 1000000 : (int)left;
+            ms = left > c->poll_max_ms ? c->poll_max_ms : (int)left;
         }
         struct pollfd p[2] = {
             { .fd = fd, .events = events, .revents = 0 },
@@ -177,9 +203,9 @@ static int annals__wait(const annals_conn *c, int fd, short events, int64_t dead
         }
         if (n > 0)
             return p[0].revents;
-        if (n == 0)
-            return 0;
-        if (errno != EINTR)
+        /* n == 0: this poll's share of the wait is over (one poll waits at
+         * most 1000 s); the top of the loop judges the real deadline. */
+        if (n < 0 && errno != EINTR)
             return -1;
     }
 }
@@ -203,8 +229,12 @@ static int annals__connect_fd(const annals_conn *c, int fd, const struct sockadd
                 errno = ETIMEDOUT;
                 return -1;
             }
-            if (errno == EAGAIN)
-                usleep(10000);
+            if (errno == EAGAIN) {
+                /* Wait 10 ms, watching only the wake fd (fd -1 is ignored). */
+                int64_t soon = annals__now_ms() + 10;
+                if (annals__wait(c, -1, 0, deadline && deadline < soon ? deadline : soon) < 0)
+                    return -1;
+            }
             continue;
         }
         if (errno != EINPROGRESS)
@@ -332,19 +362,25 @@ int annals_connect_tcp(annals_conn *c, const char *host_in, const char *port)
     return annals__connect_failed(c, e, e == ECONNREFUSED);
 }
 
-/* annals__read: one read into the unpacker. Returns 1 when bytes came, 0
- * when none were ready, -1 at end of stream or on an error (c->eof set). */
-static int annals__read(annals_conn *c)
+/* annals__read: one read of at most max bytes into in. Returns 1 when
+ * bytes came, 0 when none were ready, -1 at end of stream or on an error
+ * (c->eof set). */
+static int annals__read(annals_conn *c, size_t max)
 {
-    if (!msgpack_unpacker_reserve_buffer(&c->up, ANNALS__READ_CHUNK)) {
-        fprintf(stderr, "annals: out of memory\n");
-        abort();
+    if (c->in_off > 0 && c->in_off == c->in.len) {
+        buf_reset(&c->in);
+        c->in_off = 0;
+    } else if (c->in_off > 0 && c->in_off >= c->in.cap / 2) {
+        /* Taken messages make room for the next one's bytes. */
+        memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+        c->in.len -= c->in_off;
+        c->in_off = 0;
     }
+    buf_reserve(&c->in, max);
     for (;;) {
-        ssize_t n = read(c->fd, msgpack_unpacker_buffer(&c->up),
-                         msgpack_unpacker_buffer_capacity(&c->up));
+        ssize_t n = read(c->fd, c->in.data + c->in.len, max);
         if (n > 0) {
-            msgpack_unpacker_buffer_consumed(&c->up, (size_t)n);
+            c->in.len += (size_t)n;
             return 1;
         }
         if (n < 0 && errno == EINTR)
@@ -356,6 +392,21 @@ static int annals__read(annals_conn *c)
                  n == 0 ? "closed by the server" : strerror(errno));
         return -1;
     }
+}
+
+int annals__read_pending(annals_conn *c)
+{
+    int pending = 0;
+    if (c->eof || ioctl(c->fd, FIONREAD, &pending) < 0 || pending <= 0)
+        pending = 1;     /* still read once: that is how an end of stream shows */
+    while (pending > 0 && !c->eof) {
+        size_t want = (size_t)pending < ANNALS__READ_CHUNK ? (size_t)pending : ANNALS__READ_CHUNK;
+        size_t before = c->in.len;
+        if (annals__read(c, want) <= 0)
+            break;
+        pending -= (int)(c->in.len - before);
+    }
+    return 0;
 }
 
 int annals__flush(annals_conn *c)
@@ -370,7 +421,7 @@ int annals__flush(annals_conn *c)
         if (ev & (POLLIN | POLLHUP | POLLERR)) {
             /* Keep what the server says meanwhile (perhaps an error before it
              * closes); annals__next_msg decodes it. */
-            if (annals__read(c) < 0)
+            if (annals__read(c, ANNALS__READ_CHUNK) < 0)
                 break;
         }
         if (!(ev & POLLOUT))
@@ -392,43 +443,117 @@ int annals__flush(annals_conn *c)
     return ANNALS_OK;
 }
 
-int annals__next_msg(annals_conn *c, int64_t deadline, int reply, msgpack_unpacked *msg)
+/* What a scan that failed with frame status st says, as the connection's
+ * failure. */
+static int annals__scan_failed(annals_conn *c, int st)
 {
-    msgpack_unpacked_init(msg);
+    switch (st) {
+    case FRAME_INVALID:
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent bytes that are not "
+                            "MessagePack", c->label);
+    case FRAME_TOO_DEEP:
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message nested "
+                            "deeper than %d levels", c->label, FRAME_DEPTH_MAX);
+    case FRAME_ARRAY_TOO_LONG:
+    case FRAME_MAP_TOO_LONG:
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent %s of %llu "
+                            "entries (at most %llu)", c->label,
+                            st == FRAME_ARRAY_TOO_LONG ? "an array" : "a map",
+                            (unsigned long long)c->fs.bad_len,
+                            (unsigned long long)ANNALS__MAX_ENTRIES);
+    default:
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: a message from %s is larger "
+                            "than %zu bytes (annals_set_max_reply)", c->label, c->max_reply);
+    }
+}
+
+int annals__next_msg(annals_conn *c, int64_t deadline, int how, annals__raw *raw)
+{
+    raw->data = NULL;
+    raw->len = 0;
     for (;;) {
-        msgpack_unpack_return ret = msgpack_unpacker_next(&c->up, msg);
-        if (ret == MSGPACK_UNPACK_SUCCESS)
+        size_t len = 0;
+        int st = c->in.len > c->in_off
+            ? frame_scan(&c->fs, c->in.data + c->in_off, c->in.len - c->in_off, &len)
+            : FRAME_INCOMPLETE;
+        if (st == FRAME_COMPLETE) {
+            raw->data = xmalloc(len);
+            memcpy(raw->data, c->in.data + c->in_off, len);
+            raw->len = len;
+            c->in_off += len;
+            annals__scan_start(c);
             return 1;
-        if (ret == MSGPACK_UNPACK_PARSE_ERROR)
-            return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent bytes that "
-                                "are not MessagePack", c->label);
-        if (ret == MSGPACK_UNPACK_NOMEM_ERROR) {
-            fprintf(stderr, "annals: out of memory\n");
-            abort();
         }
-        if (msgpack_unpacker_message_size(&c->up) > ANNALS__MAX_REPLY)
-            return annals__fail(c, ANNALS_EPROTO, "protocol error: a %s from %s is "
-                                "larger than %zu MiB", reply ? "reply" : "message",
-                                c->label, ANNALS__MAX_REPLY >> 20);
+        if (st < 0)
+            return annals__scan_failed(c, st);
+        const char *what = how == ANNALS__READ_REPLY ? "reply" : "message";
         if (c->eof) {
             /* Bytes of an unfinished message are waiting: the reply was cut. */
-            if (msgpack_unpacker_message_size(&c->up) > 0)
-                return annals__fail(c, ANNALS_ECONN, "connection to %s lost in the middle "
-                                    "of a %s (%s)", c->label, reply ? "reply" : "message",
-                                    c->eof_why);
-            if (reply)
-                return annals__fail(c, ANNALS_ECONN, "connection to %s lost before the "
-                                    "reply (%s)", c->label, c->eof_why);
-            return annals__fail(c, ANNALS_ECONN, "connection to %s lost (%s)", c->label,
-                                c->eof_why);
+            if (c->in.len > c->in_off)
+                return annals__lost(c, "connection to %s lost in the middle of a %s (%s)",
+                                    c->label, what, c->eof_why);
+            if (how == ANNALS__READ_REPLY)
+                return annals__lost(c, "connection to %s lost before the reply (%s)",
+                                    c->label, c->eof_why);
+            return annals__lost(c, "connection to %s lost (%s)", c->label, c->eof_why);
         }
-        if (!reply && annals__read(c) != 0)
+        if (how == ANNALS__READ_NONE)
+            return 0;
+        if (how == ANNALS__READ_NOTE && annals__read(c, ANNALS__READ_CHUNK) != 0)
             continue;
         int ev = annals__wait(c, c->fd, POLLIN, deadline);
         if (ev == 0)
             return 0;
         if (ev < 0)
             return annals__wait_failed(c, "waiting for");
-        annals__read(c);
+        /* The timeout bounds each wait for bytes, not a whole reply: a
+         * slow link that keeps bringing them is not timed out. */
+        if (annals__read(c, ANNALS__READ_CHUNK) > 0 && how == ANNALS__READ_REPLY && deadline)
+            deadline = annals__deadline(c);
     }
+}
+
+int annals__decode(annals_conn *c, const annals__raw *raw, msgpack_unpacked *msg)
+{
+    size_t off = 0;
+    msgpack_unpacked_init(msg);
+    /* msgpack-c's strings point into the bytes decoded: the zone gets its
+     * own copy of them, so raw may be freed or kept apart. */
+    msgpack_zone *z = msgpack_zone_new(raw->len < 1024 ? 1024 : raw->len);
+    char *copy = z ? msgpack_zone_malloc(z, raw->len) : NULL;
+    if (!copy) {
+        fprintf(stderr, "annals: out of memory\n");
+        abort();
+    }
+    memcpy(copy, raw->data, raw->len);
+    msg->zone = z;
+    /* frame_scan has checked depth, lengths and size, so msgpack-c cannot
+     * fail here for want of room on its stack; anything else it says is
+     * still the peer's fault, never a reason to abort. */
+    if (msgpack_unpack(copy, raw->len, &off, z, &msg->data) != MSGPACK_UNPACK_SUCCESS ||
+        off != raw->len)
+        return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message msgpack-c "
+                            "cannot decode", c->label);
+    return 0;
+}
+
+int annals__maps(const void *p, size_t len, size_t n)
+{
+    frame_limits lim = {
+        .max_size = len, .max_depth = FRAME_DEPTH_MAX, .max_array = UINT32_MAX,
+        .max_map = UINT32_MAX, .max_string = UINT32_MAX,
+    };
+    const unsigned char *b = p;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        frame_state st;
+        size_t one = 0;
+        frame_init(&st, &lim);
+        if (off >= len || (b[off] != 0xde && b[off] != 0xdf && (b[off] & 0xf0) != 0x80))
+            return 0;
+        if (frame_scan(&st, (const char *)b + off, len - off, &one) != FRAME_COMPLETE)
+            return 0;
+        off += one;
+    }
+    return off == len;
 }

@@ -11,15 +11,31 @@
 
 #include "client/lib/annals.h"
 #include "proto/buf.h"
+#include "proto/frame.h"
 
-/* The largest reply accepted: a range page of 1000 events of 1 MiB each. */
-#define ANNALS__MAX_REPLY ((size_t)1100 * 1024 * 1024)
+/* The largest message accepted by default (annals_set_max_reply): a range
+ * page holds at most 16 MiB of events (PROTOCOL.md), so 64 MiB leaves room
+ * for any reply of the protocol. */
+#define ANNALS__DEFAULT_MAX_REPLY ((size_t)64 * 1024 * 1024)
+/* Arrays and maps of more entries are no reply of the protocol; msgpack-c
+ * would allocate for the whole header before reading the entries. */
+#define ANNALS__MAX_ENTRIES ((uint64_t)1 << 20)
+/* Notifications queued while calls wait, in bytes, before the library
+ * ends the subscriptions with an overflow of its own (see annals.h). */
+#define ANNALS__NOTES_MAX ((size_t)4 * 1024 * 1024)
 #define ANNALS__DEFAULT_TIMEOUT_MS 10000
+
+/* One whole message as it came from the socket, undecoded (owned). A kept
+ * message costs its bytes only; msgpack-c's zone is made when it is used. */
+typedef struct {
+    char *data;
+    size_t len;
+} annals__raw;
 
 /* A reply that came before its annals_recv. */
 typedef struct {
     uint32_t msgid;
-    msgpack_unpacked msg;
+    annals__raw raw;
 } annals__kept;
 
 /* A subscription and where its notifications go. */
@@ -27,6 +43,8 @@ typedef struct {
     uint64_t sub;
     annals_note_cb cb;
     void *userdata;
+    uint64_t checkpoint;        /* the seq up to which the callback has heard */
+    int overflowed;             /* the library ended it: drop what comes for it */
 } annals__sub;
 
 struct annals_conn {
@@ -34,10 +52,16 @@ struct annals_conn {
     char label[300];
     int timeout_ms;             /* 0: no limit */
     int wake_fd;                /* -1: none */
+    int poll_max_ms;            /* one poll's longest wait (its timeout is an int);
+                                 * a wait longer than that takes several */
     uint32_t next_msgid;
+    int msgids_wrapped;         /* next_msgid has wrapped: check ids are free */
     buf_t out;                  /* requests not yet sent */
     size_t out_off;             /* bytes of out already sent */
-    msgpack_unpacker up;        /* fed from reads, drained message by message */
+    size_t max_reply;           /* the largest message accepted */
+    buf_t in;                   /* bytes read: in.data[in_off..in.len) not yet taken */
+    size_t in_off;
+    frame_state fs;             /* the scan of the message that starts at in_off */
     int eof;                    /* the server closed or reset its side */
     char eof_why[128];          /* what the read or write saw when it did */
     int failed;                 /* the status that ended the connection; 0 while usable */
@@ -48,15 +72,19 @@ struct annals_conn {
     int have_code;
     const msgpack_object *err;  /* the server's error array, or NULL */
     msgpack_zone *err_zone;     /* owns err, unless err is closing_err's */
-    msgpack_zone *closing_zone; /* the "error" notification the server closed us with */
+    msgpack_zone *closing_zone; /* the last "error" notification of the server */
     const msgpack_object *closing_err;
     uint32_t *waiting;          /* msgids sent whose replies are not yet taken */
     size_t nwaiting, waiting_cap;
     annals__kept *kept;         /* replies read before their annals_recv */
     size_t nkept, kept_cap;
-    msgpack_unpacked *notes;    /* notifications kept for annals_follow: */
+    uint32_t *discard;          /* msgids whose replies nobody will take */
+    size_t ndiscard, discard_cap;
+    annals__raw *notes;         /* notifications kept for annals_follow: */
     size_t notes_head;          /* notes[notes_head..nnotes) not yet handed out */
     size_t nnotes, notes_cap;
+    size_t notes_bytes;         /* the bytes of those */
+    int overflow_pending;       /* the queue overflowed while a subscribe was in flight */
     annals__sub *subs;
     size_t nsubs, subs_cap;
     int subscribing;            /* a subscribe is in flight: keep notifications */
@@ -81,12 +109,28 @@ void annals__forget(annals_conn *c);
 int annals__begin(annals_conn *c);
 /* annals__flush: send what out holds (see annals_send). */
 int annals__flush(annals_conn *c);
-/* annals__next_msg: decode the next message into msg (initialised here),
- * reading until deadline (ms; 0: none). reply says whether a response is
- * awaited, which words the messages; when it is not, bytes already waiting
- * are read before any wait. Returns 1, 0 when the deadline passed first,
- * or a negative status (the connection has failed). */
-int annals__next_msg(annals_conn *c, int64_t deadline, int reply, msgpack_unpacked *msg);
+/* How annals__next_msg may read. */
+enum {
+    ANNALS__READ_NOTE = 0,      /* read what waits first, then wait until the deadline */
+    ANNALS__READ_REPLY = 1,     /* a reply is awaited: each read that brings bytes
+                                 * moves the deadline to the timeout from then */
+    ANNALS__READ_NONE = 2       /* only what was read already; never read */
+};
+/* annals__next_msg: the bytes of the next whole message into raw (the
+ * caller frees raw->data), each message checked against the limits
+ * (frame.h) before msgpack-c sees it. Returns 1, 0 when the deadline (ms;
+ * 0: none) passed first or (READ_NONE) nothing whole is there, or a
+ * negative status (the connection has failed). */
+int annals__next_msg(annals_conn *c, int64_t deadline, int how, annals__raw *raw);
+/* annals__read_pending: read the bytes the socket holds now, and no more.
+ * Returns 0 or a negative status. */
+int annals__read_pending(annals_conn *c);
+/* annals__decode: raw (borrowed) as a msgpack object into msg
+ * (initialised here; destroy it). Returns 0, or ANNALS_EPROTO (the
+ * connection has failed). */
+int annals__decode(annals_conn *c, const annals__raw *raw, msgpack_unpacked *msg);
+/* annals__maps: whether the len bytes at p are exactly n msgpack maps. */
+int annals__maps(const void *p, size_t len, size_t n);
 
 /* call.c: requests, replies and errors. */
 /* annals__request: pack [0, msgid, method, [params]] into out (params:
@@ -97,25 +141,28 @@ int annals__request(annals_conn *c, const char *method, const void *params, size
  * owned by zone, which c takes; zone NULL: borrowed from closing_err) as
  * the last failure. Returns ANNALS_NOTFOUND or ANNALS_ESERVER. */
 int annals__server_error(annals_conn *c, const msgpack_object *error, msgpack_zone *zone);
-/* annals__closing: the server sent [2, "error", [error]] and closes the
- * connection: keep the notification (msg, taken) and fail the
- * connection with ANNALS_ESERVER. Returns ANNALS_ESERVER. */
-int annals__closing(annals_conn *c, msgpack_unpacked *msg);
-/* annals__keep_note: queue msg (taken) for annals_follow. */
-void annals__keep_note(annals_conn *c, msgpack_unpacked *msg);
+/* annals__error_note: the server sent [2, "error", [error]] (msg, taken):
+ * keep it; if the server closes the connection next, it says why. */
+void annals__error_note(annals_conn *c, msgpack_unpacked *msg);
+/* annals__lost: the connection ended (eof): fail it with ANNALS_ESERVER
+ * when an error notification came before, else ANNALS_ECONN saying what
+ * (printf-style). */
+int annals__lost(annals_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int annals__keeps_notes(const annals_conn *c);
 /* annals__classify: what msg is: 1 a response [1, msgid, error, result]
  * (*msgid set), 2 a notification [2, method, params], or a negative status
  * for anything else (the connection has failed). */
 int annals__classify(annals_conn *c, const msgpack_unpacked *msg, uint32_t *msgid);
-/* annals__is_closing_note: whether notification msg is [2, "error",
- * [error, ...]]: the server gives up on us. */
-int annals__is_closing_note(const msgpack_unpacked *msg);
-/* annals__dispatch_other: msg (taken) is not the awaited reply: keep a
- * response of another request, or a notification for the feed. Returns 0,
- * or a negative status (an error notification, a response nobody asked
+/* annals__is_error_note: whether notification msg is [2, "error",
+ * [error, ...]]. */
+int annals__is_error_note(const msgpack_unpacked *msg);
+/* annals__dispatch_other: msg (destroyed here; raw its bytes, taken) is not
+ * the awaited reply: keep a response of another request, drop one that is
+ * discarded, keep a notification for the feed, record an error
+ * notification. Returns 0, or a negative status (a response nobody asked
  * for). */
-int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, msgpack_unpacked *msg);
+int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, annals__raw *raw,
+                           msgpack_unpacked *msg);
 /* annals__method_call: annals_call with params packed from pb (NULL: []),
  * whose result must be a map; what names the method in messages. */
 int annals__method_call(annals_conn *c, const char *method, const buf_t *pb,
@@ -126,14 +173,18 @@ int annals__uint(const msgpack_object *map, const char *key, uint64_t *out);
 /* annals__proto: fail the connection with ANNALS_EPROTO because the result
  * of method is not what PROTOCOL.md says (what). */
 int annals__proto(annals_conn *c, const char *method, const char *what);
+/* annals__discard_id: the reply to msgid will be dropped when it comes. */
+void annals__discard_id(annals_conn *c, uint32_t msgid);
 
 /* pack.c: the parameter maps of the typed methods. */
 /* annals__filter_size: how many keys annals__pack_filter packs. */
 size_t annals__filter_size(const annals_filter *f);
 /* annals__pack_filter: the filter's keys and values (f may be NULL). */
 void annals__pack_filter(msgpack_packer *pk, const annals_filter *f);
+/* annals__reserved_zero: whether the n reserved words are all NULL. */
+int annals__reserved_zero(const void *const *words, size_t n);
 /* annals__filter_valid: 0 when a list of f has a NULL where a string
- * should be, else 1 (f may be NULL). */
+ * should be or its reserved space is not zero, else 1 (f may be NULL). */
 int annals__filter_valid(const annals_filter *f);
 /* annals__pack_query: the whole parameter map of range. */
 void annals__pack_query(msgpack_packer *pk, const annals_query *q);
@@ -145,5 +196,10 @@ void annals__pack_kv_uint(msgpack_packer *pk, const char *key, uint64_t value);
 /* annals__sub_find: the subscription sub, or NULL. */
 annals__sub *annals__sub_find(annals_conn *c, uint64_t sub);
 void annals__sub_remove(annals_conn *c, uint64_t sub);
+/* annals__keep_note: queue the notification raw (taken; msg is its
+ * decoding, borrowed) for annals_follow. Past ANNALS__NOTES_MAX queued
+ * bytes, the queue is dropped and every subscription ends with an overflow
+ * of the library's own (annals.h). Returns 0 or a negative status. */
+int annals__keep_note(annals_conn *c, annals__raw *raw, const msgpack_unpacked *msg);
 
 #endif

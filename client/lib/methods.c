@@ -31,6 +31,14 @@ static int annals__params_call(annals_conn *c, const char *method, annals__param
     return rc;
 }
 
+/* A reply given to a call is empty whatever happens next, so that
+ * annals_reply_free is safe even after the call refused its arguments. */
+static void annals__reply_clear(annals_reply *reply)
+{
+    if (reply)
+        memset(reply, 0, sizeof *reply);
+}
+
 /* The checks every typed call starts with. */
 static int annals__args(annals_conn *c, int ok, const char *what)
 {
@@ -63,12 +71,14 @@ static int annals__call_uint(annals_conn *c, const char *method, annals__params 
 
 int annals_hello(annals_conn *c, annals_reply *reply)
 {
+    annals__reply_clear(reply);
     int rc = annals__args(c, reply != NULL, "annals_hello needs a reply");
     return rc ? rc : annals__method_call(c, "hello", NULL, reply);
 }
 
 int annals_stats(annals_conn *c, annals_reply *reply)
 {
+    annals__reply_clear(reply);
     int rc = annals__args(c, reply != NULL, "annals_stats needs a reply");
     return rc ? rc : annals__method_call(c, "stats", NULL, reply);
 }
@@ -114,7 +124,8 @@ int annals_put(annals_conn *c, const void *event, size_t len, char id[ANNALS_ID_
     annals__params p;
     annals_reply rep;
     uint64_t s;
-    int rc = annals__args(c, event && len, "annals_put needs an event (a packed map)");
+    int rc = annals__args(c, event && len && annals__maps(event, len, 1),
+                          "annals_put needs an event: exactly one packed map of len bytes");
     if (rc)
         return rc;
     buf_pack_cstr(annals__params_start(&p, 1), "event");
@@ -140,10 +151,12 @@ int annals_put(annals_conn *c, const void *event, size_t len, char id[ANNALS_ID_
 int annals_put_many(annals_conn *c, const void *events, size_t len, size_t n,
                     annals_reply *reply, const msgpack_object **ids, uint64_t *seq)
 {
+    annals__reply_clear(reply);
     annals__params p;
     uint64_t s;
-    int rc = annals__args(c, reply && (len || !n) && (events || !len) && n <= UINT32_MAX,
-                          "annals_put_many needs a reply and n packed events");
+    int rc = annals__args(c, reply && (events || !len) && n <= UINT32_MAX &&
+                          annals__maps(events, len, n),
+                          "annals_put_many needs a reply and exactly n packed maps in len bytes");
     if (rc)
         return rc;
     buf_pack_cstr(annals__params_start(&p, 1), "events");
@@ -168,6 +181,7 @@ int annals_put_many(annals_conn *c, const void *events, size_t len, size_t n,
 int annals_get(annals_conn *c, const char *id, annals_reply *reply,
                const msgpack_object **event)
 {
+    annals__reply_clear(reply);
     annals__params p;
     int rc = annals__args(c, id && reply, "annals_get needs an id and a reply");
     if (rc)
@@ -200,8 +214,10 @@ int annals_range(annals_conn *c, const annals_query *q, annals_page *page)
     annals__params p;
     if (page)
         memset(page, 0, sizeof *page);
-    int rc = annals__args(c, q && page && annals__filter_valid(&q->filter),
-                          "annals_range needs a query (without NULL filter values) and a page");
+    int rc = annals__args(c, q && page && annals__filter_valid(&q->filter) &&
+                          annals__reserved_zero(q->reserved_, ANNALS_RESERVED_WORDS),
+                          "annals_range needs a query (without NULL filter values, its "
+                          "reserved space zero) and a page");
     if (rc)
         return rc;
     buf_init(&p.b);
@@ -242,7 +258,8 @@ static msgpack_packer *annals__filter_params(annals__params *p, const annals_fil
 int annals_count(annals_conn *c, const annals_filter *f, uint64_t *count)
 {
     annals__params p;
-    int rc = annals__args(c, annals__filter_valid(f), "a filter value is NULL");
+    int rc = annals__args(c, annals__filter_valid(f), "a filter value is NULL, or the "
+                          "filter's reserved space is not zero");
     if (rc)
         return rc;
     annals__filter_params(&p, f, 0);
@@ -283,6 +300,7 @@ static int annals__pairs_call(annals_conn *c, const char *method, annals__params
 int annals_histogram(annals_conn *c, const annals_filter *f, const char *bucket, int spread,
                      annals_reply *reply, const msgpack_object **buckets, uint64_t *total)
 {
+    annals__reply_clear(reply);
     annals__params p;
     int rc = annals__args(c, bucket && reply && annals__filter_valid(f),
                           "annals_histogram needs a bucket and a reply");
@@ -300,6 +318,7 @@ int annals_histogram(annals_conn *c, const annals_filter *f, const char *bucket,
 int annals_top(annals_conn *c, const annals_filter *f, const char *field, unsigned limit,
                annals_reply *reply, const msgpack_object **top, uint64_t *total)
 {
+    annals__reply_clear(reply);
     annals__params p;
     int rc = annals__args(c, field && reply && annals__filter_valid(f),
                           "annals_top needs a field and a reply");
@@ -315,6 +334,7 @@ int annals_top(annals_conn *c, const annals_filter *f, const char *field, unsign
 int annals_changes(annals_conn *c, const annals_filter *f, uint64_t since, unsigned limit,
                    annals_reply *reply, const msgpack_object **changes, uint64_t *next)
 {
+    annals__reply_clear(reply);
     annals__params p;
     uint64_t n;
     int rc = annals__args(c, reply && annals__filter_valid(f), "annals_changes needs a reply");

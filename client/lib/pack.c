@@ -83,10 +83,20 @@ void annals__pack_query(msgpack_packer *pk, const annals_query *q)
         annals__pack_kv_str(pk, "cursor", q->cursor);
 }
 
+int annals__reserved_zero(const void *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (words[i])
+            return 0;
+    return 1;
+}
+
 int annals__filter_valid(const annals_filter *f)
 {
     if (!f)
         return 1;
+    if (!annals__reserved_zero(f->reserved_, ANNALS_RESERVED_WORDS))
+        return 0;
     const annals__list lists[] = { ANNALS__LISTS(f) };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         const annals_values *v = lists[i].values;

@@ -6,208 +6,8 @@
  * a call waits); overflow ending a subscription; a message in two parts; and
  * the ways a wait ends: a lost connection, bytes that are not MessagePack,
  * a response nobody asked for, the wake fd. */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include "client/lib/annals.h"
-#include "proto/buf.h"
+#include "tests/unit/libannals_fake.h"
 #include "tests/unit/tap.h"
-
-static char dir[64], path[128];
-static int lfd = -1;
-
-static void listen_start(void)
-{
-    struct sockaddr_un sun;
-    snprintf(dir, sizeof dir, "/tmp/annals-lib-XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        exit(1);
-    }
-    snprintf(path, sizeof path, "%s/s.sock", dir);
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    memcpy(sun.sun_path, path, strlen(path));
-    lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(lfd, 8) < 0) {
-        perror("listen");
-        exit(1);
-    }
-}
-
-static void listen_stop(void)
-{
-    close(lfd);
-    unlink(path);
-    rmdir(dir);
-}
-
-/* Connect a client and accept its server side into *sfd. */
-static annals_conn *pair(int *sfd)
-{
-    annals_conn *c;
-    annals_new(&c);
-    annals_set_timeout(c, 2000);
-    if (annals_connect_unix(c, path) != ANNALS_OK) {
-        printf("Bail out! %s\n", annals_errmsg(c));
-        exit(1);
-    }
-    *sfd = accept(lfd, NULL, NULL);
-    if (*sfd < 0) {
-        perror("accept");
-        exit(1);
-    }
-    return c;
-}
-
-static void send_buf(int fd, buf_t *b)
-{
-    if (write(fd, b->data, b->len) != (ssize_t)b->len)
-        perror("write");
-    buf_release(b);
-}
-
-/* Pack into b (initialised here) the notification [2, method, [{sub,
- * seq, extra...}]]; op and id make it a change (a put carries an event
- * {title}), gone carries oldest 77. */
-static void pack_note(buf_t *b, const char *method, unsigned sub, unsigned seq, const char *op,
-                      const char *id)
-{
-    msgpack_packer pk;
-    buf_init(b);
-    buf_packer_init(&pk, b);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint8(&pk, 2);
-    buf_pack_cstr(&pk, method);
-    msgpack_pack_array(&pk, 1);
-    int put = op && strcmp(op, "put") == 0;
-    msgpack_pack_map(&pk, 2 + (op ? 2 : 0) + put + (strcmp(method, "gone") == 0));
-    buf_pack_cstr(&pk, "sub");
-    msgpack_pack_uint32(&pk, sub);
-    buf_pack_cstr(&pk, "seq");
-    msgpack_pack_uint32(&pk, seq);
-    if (op) {
-        buf_pack_cstr(&pk, "op");
-        buf_pack_cstr(&pk, op);
-        buf_pack_cstr(&pk, "id");
-        buf_pack_cstr(&pk, id);
-    }
-    if (put) {
-        buf_pack_cstr(&pk, "event");
-        msgpack_pack_map(&pk, 1);
-        buf_pack_cstr(&pk, "title");
-        buf_pack_cstr(&pk, id);
-    }
-    if (strcmp(method, "gone") == 0) {
-        buf_pack_cstr(&pk, "oldest");
-        msgpack_pack_uint32(&pk, 77);
-    }
-}
-
-/* The server sends that notification. */
-static void send_note(int fd, const char *method, unsigned sub, unsigned seq, const char *op,
-                      const char *id)
-{
-    buf_t b;
-    pack_note(&b, method, sub, seq, op, id);
-    send_buf(fd, &b);
-}
-
-/* Start the response [1, msgid, nil, result] in b; the caller packs the
- * result. */
-static void begin_result(buf_t *b, msgpack_packer *pk, uint32_t msgid)
-{
-    buf_init(b);
-    buf_packer_init(pk, b);
-    msgpack_pack_array(pk, 4);
-    msgpack_pack_uint8(pk, 1);
-    msgpack_pack_uint32(pk, msgid);
-    msgpack_pack_nil(pk);
-}
-
-/* The server answers msgid with {n: n}. */
-static void send_result(int fd, uint32_t msgid, unsigned n)
-{
-    buf_t b;
-    msgpack_packer pk;
-    begin_result(&b, &pk, msgid);
-    msgpack_pack_map(&pk, 1);
-    buf_pack_cstr(&pk, "n");
-    msgpack_pack_uint32(&pk, n);
-    send_buf(fd, &b);
-}
-
-/* The server answers msgid with {sub, seq} (a subscribe) or {pong: true}. */
-static void send_map2(int fd, uint32_t msgid, const char *k1, unsigned v1, const char *k2,
-                      unsigned v2)
-{
-    buf_t b;
-    msgpack_packer pk;
-    begin_result(&b, &pk, msgid);
-    msgpack_pack_map(&pk, k2 ? 2 : 1);
-    buf_pack_cstr(&pk, k1);
-    if (strcmp(k1, "pong") == 0)
-        msgpack_pack_true(&pk);
-    else
-        msgpack_pack_uint32(&pk, v1);
-    if (k2) {
-        buf_pack_cstr(&pk, k2);
-        msgpack_pack_uint32(&pk, v2);
-    }
-    send_buf(fd, &b);
-}
-
-/* The server answers msgid with the error [code, message, {index}?]; code
- * NULL packs nil. msgid 0 sends the notification [2, "error", [[...]]]. */
-static void send_error(int fd, uint32_t msgid, const char *code, const char *msg, int index)
-{
-    buf_t b;
-    msgpack_packer pk;
-    buf_init(&b);
-    buf_packer_init(&pk, &b);
-    if (msgid) {
-        msgpack_pack_array(&pk, 4);
-        msgpack_pack_uint8(&pk, 1);
-        msgpack_pack_uint32(&pk, msgid);
-    } else {
-        msgpack_pack_array(&pk, 3);
-        msgpack_pack_uint8(&pk, 2);
-        buf_pack_cstr(&pk, "error");
-        msgpack_pack_array(&pk, 1);
-    }
-    msgpack_pack_array(&pk, index >= 0 ? 3 : 2);
-    if (code)
-        buf_pack_cstr(&pk, code);
-    else
-        msgpack_pack_nil(&pk);
-    buf_pack_cstr(&pk, msg);
-    if (index >= 0) {
-        msgpack_pack_map(&pk, 1);
-        buf_pack_cstr(&pk, "index");
-        msgpack_pack_int(&pk, index);
-    }
-    if (msgid)
-        msgpack_pack_nil(&pk);
-    send_buf(fd, &b);
-}
-
-/* Read and drop what the client sent. */
-static void drain(int fd)
-{
-    char sink[4096];
-    if (read(fd, sink, sizeof sink) <= 0)
-        perror("read");
-}
-
-static unsigned reply_n(const annals_reply *r)
-{
-    const msgpack_object *n = annals_map_get(r->result, "n");
-    return n ? (unsigned)n->via.u64 : 0;
-}
 
 static void test_out_of_order(void)
 {
@@ -277,12 +77,38 @@ static void test_errors(void)
     is_str(annals_error_code(c), "internal", "...taken as internal");
     is_str(annals_errmsg(c), "internal error", "...with internal's message");
 
+    /* An error that is not an array is still an error, but no array. */
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    buf_t b;
+    msgpack_packer pk;
+    buf_init(&b);
+    buf_packer_init(&pk, &b);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_uint32(&pk, id);
+    buf_pack_cstr(&pk, "oops");
+    msgpack_pack_nil(&pk);
+    send_buf(sfd, &b);
+    is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an error that is a string: ANNALS_ESERVER");
+    ok(annals_error(c) == NULL, "...annals_error gives no array");
+
     annals_send(c, "ping", NULL, 0, &id);
     drain(sfd);
     send_error(sfd, id, "some_future_code", "new", -1);
     is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an unknown code: ANNALS_ESERVER");
     is_str(annals_error_code(c), "some_future_code", "...given as sent");
     ok(annals_alive(c), "the connection serves on after errors");
+
+    /* An error notification alone (a message whose msgid the server could
+     * not read, PROTOCOL.md section 3) leaves the connection usable. */
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    send_error(sfd, 0, "bad_request", "not a msgpack-RPC request", -1);
+    send_result(sfd, id, 3);
+    is_int(annals_recv(c, id, &rep), ANNALS_OK, "an error notification the server serves on after");
+    ok(reply_n(&rep) == 3 && annals_alive(c), "...the reply comes, and the connection lives");
+    annals_reply_free(&rep);
 
     /* The server answers one request and closes us with a notification:
      * that is the answer of the other. */
@@ -292,7 +118,9 @@ static void test_errors(void)
     drain(sfd);
     send_result(sfd, first, 5);
     send_error(sfd, 0, "timeout", "idle for too long", -1);
-    is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an error notification answers the call");
+    shutdown(sfd, SHUT_WR);
+    is_int(annals_recv(c, id, &rep), ANNALS_ESERVER, "an error notification, then the close, "
+           "answers the call");
     is_str(annals_error_code(c), "timeout", "...its code");
     ok(!annals_alive(c), "...and the connection is no longer alive");
     is_int(annals_ping(c), ANNALS_ESERVER, "later calls hear the same");
@@ -437,6 +265,21 @@ static void test_bad_streams(void)
     annals_send(c, "ping", NULL, 0, &id);
     is_int(annals_recv(c, id, &rep), ANNALS_EPROTO, "a byte that is no MessagePack");
     ok(strstr(annals_errmsg(c), "not MessagePack") != NULL, "...%s", annals_errmsg(c));
+    annals_free(c);
+    close(sfd);
+
+    /* An error notification the server spoke on after is not why it closes
+     * later. */
+    c = pair(&sfd);
+    annals_send(c, "ping", NULL, 0, &id);
+    drain(sfd);
+    send_error(sfd, 0, "bad_request", "not a msgpack-RPC request", -1);
+    send_result(sfd, id, 1);
+    is_int(annals_recv(c, id, &rep), ANNALS_OK, "a reply after an error notification");
+    annals_reply_free(&rep);
+    annals_send(c, "ping", NULL, 0, &id);
+    shutdown(sfd, SHUT_WR);
+    is_int(annals_recv(c, id, &rep), ANNALS_ECONN, "...then a close: ECONN, not that error");
     annals_free(c);
     close(sfd);
 
