@@ -147,6 +147,20 @@ static int cmd_stats_watch(cli_ctx *ctx, double interval, long count)
     return rc;
 }
 
+/* stats on a terminal: the summary --watch draws (the full map runs to
+ * hundreds of lines, one section per method), and where the rest is. */
+static int cmd_server_stats_summary(cli_ctx *ctx)
+{
+    json_t *res;
+    int rc = cli_call(ctx, "stats", NULL, &res);
+    if (rc)
+        return rc;
+    stats_view_render(stdout, res, NULL, 0, render_terminal_width(STDOUT_FILENO));
+    puts("(every figure: annals stats --json)");
+    json_decref(res);
+    return cli_flush_stdout();
+}
+
 static int cmd_server_stats_run(cli_ctx *ctx, const opts_result *o)
 {
     const char *count_s = opts_value(o, "count");
@@ -157,8 +171,10 @@ static int cmd_server_stats_run(cli_ctx *ctx, const opts_result *o)
 
     if (!watch && (o->nargs > 0 || count_s))
         return cli_usage_error(ctx, "%s is only for --watch", o->nargs > 0 ? "SECONDS" : "--count");
-    if (!watch)
+    if (!watch && ctx->json)
         return cmd_server_show(ctx, "stats");
+    if (!watch)
+        return cmd_server_stats_summary(ctx);
     if (o->nargs > 0) {
         errno = 0;
         interval = strtod(o->args[0], &end);
@@ -227,7 +243,8 @@ static const opts_spec cmd_server_stats_opts[] = {
 const cli_command cmd_server_stats = {
     "stats", "stats [--watch [SECONDS] [--count N]]", "show server and database statistics",
     "Print the stats map: events, seq, changes, trimmed, and the server, writes,\n"
-    "index, db, changelog, methods and subscriptions sections (PROTOCOL.md, stats).\n"
+    "index, db, changelog, methods and subscriptions sections (PROTOCOL.md, stats),\n"
+    "as one JSON line; on a terminal (without --json), the summary --watch draws.\n"
     "\n"
     "--watch        take a sample every SECONDS (default 1; 0.1 to 86400) until\n"
     "               interrupted (Ctrl-C or SIGTERM: exit status 0). On a terminal,\n"

@@ -155,7 +155,8 @@ static void sv_methods(FILE *out, const json_t *cur, const json_t *prev, double 
             fprintf(out, "(latency over the last %" PRIu64 " s", window);
         else
             fputs("(latency since the start", out);
-        fputs("; request rates leave out this watcher's own stats calls)\n", out);
+        fputs(prev && dt > 0 ? "; request rates leave out this watcher's own stats calls)\n"
+                             : ")\n", out);
     } else {
         fputs("no requests yet\n", out);
     }

@@ -224,7 +224,12 @@ is(client('stats', '--watch', '0')->exit, 2, 'an interval of 0 is a usage error'
 is(client('stats', '--watch', '--count', '0')->exit, 2, '--count 0 is a usage error');
 SKIP: {
     my ($script) = grep { -x } map { "$_/script" } split /:/, $ENV{PATH};
-    skip 'script (util-linux) is not installed', 3 unless $script;
+    skip 'script (util-linux) is not installed', 6 unless $script;
+    my $one = run_cmd([$script, '-qec', join(' ', annals_bin(), '--socket', $d->socket, 'stats'), '/dev/null']);
+    is($one->exit, 0, 'plain stats on a terminal: exits 0') or diag($one->describe);
+    like($one->out, qr/METHOD.*REQUESTS.*P50.*\n(?:.*\n)*?stats\s+\d+\s+-\s/,
+         '... prints the summary, without rates') or diag($one->out);
+    like($one->out, qr/\(every figure: annals stats --json\)/, '... and says where the rest is');
     my $cmd = join ' ', annals_bin(), '--socket', $d->socket, 'stats', '--watch', '0.1', '--count', '2';
     my $t = run_cmd([$script, '-qec', $cmd, '/dev/null']);
     is($t->exit, 0, 'on a terminal: exits 0') or diag($t->describe);
