@@ -14,7 +14,7 @@ void arrivals_read(arrivals *a, uint64_t end, uint64_t ns)
     a->n++;
 }
 
-uint64_t arrivals_time(arrivals *a, uint64_t end, uint64_t now)
+uint64_t arrivals_time(arrivals *a, uint64_t end)
 {
     unsigned i = 0;
     while (i < a->n && a->reads[i].end < end)
@@ -23,5 +23,5 @@ uint64_t arrivals_time(arrivals *a, uint64_t end, uint64_t now)
         memmove(a->reads, a->reads + i, (a->n - i) * sizeof a->reads[0]);
         a->n -= i;
     }
-    return a->n > 0 ? a->reads[0].ns : now;
+    return a->n > 0 ? a->reads[0].ns : 0;
 }

@@ -35,7 +35,9 @@ void arrivals_read(arrivals *a, uint64_t end, uint64_t ns);
 
 /* arrivals_time: when the message ending at stream offset end arrived; the
  * records of reads ending before it are dropped (messages are timed in
- * order; the same one may be asked again). now when no read covers end. */
-uint64_t arrivals_time(arrivals *a, uint64_t end, uint64_t now);
+ * order; the same one may be asked again). 0 when no read covers end: the
+ * caller then reads the clock, which a request framed from its reads never
+ * needs. */
+uint64_t arrivals_time(arrivals *a, uint64_t end);
 
 #endif

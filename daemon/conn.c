@@ -449,8 +449,9 @@ void conn_process(conn_t *c)
          * it then waited behind earlier requests (or, kept waiting with
          * RPC_WAIT, until it is framed again). bytes_in is the stream
          * offset of the end of in. */
-        c->req_arrived_ns = arrivals_time(&c->arrivals, c->bytes_in - c->in.len + c->in_done + mlen,
-                                          metrics_now_ns());
+        c->req_arrived_ns = arrivals_time(&c->arrivals, c->bytes_in - c->in.len + c->in_done + mlen);
+        if (c->req_arrived_ns == 0)
+            c->req_arrived_ns = metrics_now_ns();
         /* The framer bounded the sizes, so decoding allocates at most a
          * small multiple of max_message_size. The objects live in the
          * server's zone, cleared (back to its first chunk) once the message
