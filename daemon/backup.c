@@ -161,11 +161,7 @@ static void on_backup_done(uv_work_t *req, int status)
             rpc_pack_response_error(&c->out, b->msgid, b->rc, b->err, -1);
         } else {
             msgpack_packer pk;
-            buf_packer_init(&pk, &c->out);
-            msgpack_pack_array(&pk, 4);
-            msgpack_pack_uint8(&pk, 1);
-            msgpack_pack_uint32(&pk, b->msgid);
-            msgpack_pack_nil(&pk);
+            rpc_pack_response_begin(&pk, &c->out, b->msgid);
             msgpack_pack_map(&pk, 3);
             buf_pack_cstr(&pk, "path");
             buf_pack_cstr(&pk, b->dir);

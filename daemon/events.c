@@ -173,11 +173,7 @@ static void events_on_done(writer_job *job)
             rpc_pack_response_error(&c->out, job->msgid, job->rc, job->err, job->err_index);
         } else {
             msgpack_packer pk;
-            buf_packer_init(&pk, &c->out);
-            msgpack_pack_array(&pk, 4);
-            msgpack_pack_uint8(&pk, 1);
-            msgpack_pack_uint32(&pk, job->msgid);
-            msgpack_pack_nil(&pk);
+            rpc_pack_response_begin(&pk, &c->out, job->msgid);
             if (job->op == WRITER_DELETE) {
                 msgpack_pack_map(&pk, 1);
             } else if (job->many) {

@@ -85,6 +85,15 @@ static void rpc_pack_error_array(msgpack_packer *pk, int code, const char *messa
     }
 }
 
+void rpc_pack_response_begin(msgpack_packer *pk, buf_t *out, uint32_t msgid)
+{
+    buf_packer_init(pk, out);
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint8(pk, 1);
+    msgpack_pack_uint32(pk, msgid);
+    msgpack_pack_nil(pk);
+}
+
 void rpc_pack_response_error_detail(buf_t *out, uint32_t msgid, int code, const char *message,
                                     const char *detail, uint64_t value)
 {
@@ -269,11 +278,7 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy)
 
     size_t mark = c->out.len;
     if (rc == 0) {
-        buf_packer_init(&call.pk, &c->out);
-        msgpack_pack_array(&call.pk, 4);
-        msgpack_pack_uint8(&call.pk, 1);
-        msgpack_pack_uint32(&call.pk, call.msgid);
-        msgpack_pack_nil(&call.pk);
+        rpc_pack_response_begin(&call.pk, &c->out, call.msgid);
         rc = m->fn(&call);
         if (rc != 0)
             c->out.len = mark;   /* drop the half-packed success */

@@ -46,6 +46,10 @@ int rpc_handle(conn_t *c, const msgpack_object *msg, int busy);
 size_t rpc_method_count(void);
 const char *rpc_method_name(size_t i);
 
+/* rpc_pack_response_begin: append [1, msgid, nil, and ready pk to pack the
+ * result, the one object that completes the response, onto out. */
+void rpc_pack_response_begin(msgpack_packer *pk, buf_t *out, uint32_t msgid);
+
 /* rpc_pack_response_error: append [1, msgid, [code, message(, details)], nil];
  * details is {index} when index >= 0, or {detail: value} when detail is set. */
 void rpc_pack_response_error(buf_t *out, uint32_t msgid, int code, const char *message, long index);
