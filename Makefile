@@ -395,8 +395,10 @@ TEST_UNITS :=
 endif
 TEST_FILES ?= tests/t/*.t
 # Headless Chromium opens the page of annals render
-# (tests/t/render_timeline_in_chromium.t), with a font that has Arabic.
-TEST_DEB_PKGS := chromium fonts-dejavu-core
+# (tests/t/render_timeline_in_chromium.t), with a font that has Arabic;
+# mandoc -T lint checks the man pages
+# (tests/t/man_pages_and_completion_match_the_code.t).
+TEST_DEB_PKGS := chromium fonts-dejavu-core mandoc
 
 test: $(LIBCHECK)
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
@@ -510,12 +512,6 @@ uninstall-operate:
 	  if [ -e $(SERVICE_CONF) ] && ! cmp -s "$$tmp" $(SERVICE_CONF); then \
 	    echo "annals: kept $(SERVICE_CONF): it was changed since make install" >&2; \
 	  else rm -f $(SERVICE_CONF); rmdir $(DESTDIR)$(SYSCONFDIR)/annals 2>/dev/null || true; fi
-
-# make test lints the man pages with mandoc -T lint (tests/t/man_pages_and_completion_match_the_code.t).
-.PHONY: test-man-deps
-test: test-man-deps
-test-man-deps:
-	@command -v mandoc >/dev/null 2>&1 || { $(call deb_install,mandoc,mandoc,man page linter mandoc); }
 
 clean:
 	rm -rf build

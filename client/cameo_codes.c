@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cameo_codes.h"
+#include "proto/event.h"
 
 typedef struct {
     const char *code;
@@ -184,16 +185,6 @@ static const cameo_codes_entry cameo_codes_table[] = {
     { "204", "Use weapons of mass destruction" },
 };
 
-int cameo_codes_valid(const char *s, size_t len)
-{
-    if (len < 2 || len > 4)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 static const char *cameo_codes_lookup(const char *s, size_t len)
 {
     size_t lo = 0, hi = sizeof cameo_codes_table / sizeof cameo_codes_table[0];
@@ -216,7 +207,7 @@ static const char *cameo_codes_lookup(const char *s, size_t len)
 
 const char *cameo_codes_name(const char *s, size_t len)
 {
-    if (!cameo_codes_valid(s, len))
+    if (!event_is_cameo(s, len))
         return NULL;
     for (; len >= 2; len--) {
         const char *name = cameo_codes_lookup(s, len);

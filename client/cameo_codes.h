@@ -5,10 +5,6 @@
 
 #include <stddef.h>
 
-/* cameo_codes_valid: whether s[0..len) has the form of a CAMEO event code:
- * 2 to 4 digits (the protocol's rule for an event's cameo field). */
-int cameo_codes_valid(const char *s, size_t len);
-
 /* cameo_codes_name: the CAMEO codebook's name for code s[0..len) ("Make a
  * visit", "Sign formal agreement"). A four-digit code missing from the
  * table is named by its three-digit base code, and that by its two-digit

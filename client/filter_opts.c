@@ -1,6 +1,5 @@
 /* filter_opts.c: the filter options shared by the selecting commands
  * (filter_opts.h). */
-#include <stdio.h>
 #include <string.h>
 
 #include "client/filter_opts.h"
@@ -27,8 +26,6 @@ static int filter_opts_list(const cli_ctx *ctx, const opts_result *o, const char
                             json_t *params)
 {
     size_t n = opts_count(o, name);
-    char what[32];
-    snprintf(what, sizeof what, "--%s", name);
     for (size_t i = 0; i < n; i++) {
         const char *v = opts_nth(o, name, i);
         if (!*v)
@@ -36,9 +33,10 @@ static int filter_opts_list(const cli_ctx *ctx, const opts_result *o, const char
         if (!utf8_valid(v, strlen(v), NULL))
             return cli_usage_error(ctx, "--%s is not valid UTF-8", name);
     }
-    if (n == 1)
-        return filter_opts_set(ctx, params, name, what, opts_value(o, name));
-    if (n > 1) {
+    /* Every value is UTF-8 now, so json_string cannot refuse one. */
+    if (n == 1) {
+        json_object_set_new(params, name, json_string(opts_value(o, name)));
+    } else if (n > 1) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(a, json_string(opts_nth(o, name, i)));

@@ -9,6 +9,7 @@
 
 #include "client/cameo_codes.h"
 #include "client/import_csv.h"
+#include "proto/event.h"
 #include "proto/utf8.h"
 #include "proto/xalloc.h"
 
@@ -454,7 +455,7 @@ json_t *import_csv_event(const import_csv_columns *c, const import_csv_reader *r
      * refusal, which names the field. */
     const json_t *cameo = json_object_get(ev, "cameo");
     if (cameo && !json_object_get(ev, "kind") &&
-        cameo_codes_valid(json_string_value(cameo), json_string_length(cameo)))
+        event_is_cameo(json_string_value(cameo), json_string_length(cameo)))
         json_object_set_new(ev, "kind", json_string(cameo_codes_kind(json_string_value(cameo),
                                                                      json_string_length(cameo))));
     return ev;

@@ -11,6 +11,7 @@
 #include "client/country_codes.h"
 #include "client/import_gdelt.h"
 #include "proto/edtf.h"
+#include "proto/event.h"
 
 #define GDELT_MAX_COLUMNS IMPORT_GDELT_V2_COLUMNS
 
@@ -438,7 +439,7 @@ json_t *import_gdelt_row(const char *line, size_t len, char *reason, size_t reas
     json_object_set_new(gd, "version", json_integer(r.version));
     if (gdelt_id(&r, ev, gd) < 0)
         goto fail;
-    if (!cameo_codes_valid(code, codelen)) {
+    if (!event_is_cameo(code, codelen)) {
         gdelt_fail(&r, "EventCode: '%.*s' is not a CAMEO event code (2-4 digits)",
                    codelen > 40 ? 40 : (int)codelen, code);
         goto fail;

@@ -296,7 +296,7 @@ static int event_is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int event_is_cameo(const char *s, size_t len)
+int event_is_cameo(const char *s, size_t len)
 {
     if (len < 2 || len > 4)
         return 0;

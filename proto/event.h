@@ -58,6 +58,10 @@ int event_check_token(const char *field, const char *s, size_t len, char *err, s
  * "an integer", "a map", ...); static strings. */
 const char *event_type_name(const msgpack_object *o);
 
+/* event_is_cameo: whether s[0..len) has the form of a CAMEO event code, as
+ * an event's cameo field must: 2 to 4 digits. */
+int event_is_cameo(const char *s, size_t len);
+
 /* event_check_country: whether s[0..len) is an assigned ISO 3166-1 alpha-2
  * code in upper case. */
 int event_check_country(const char *field, const char *s, size_t len, char *err, size_t errlen);

@@ -14,7 +14,6 @@ use Time::HiRes qw(sleep time);
 use Annals::Test;
 use Annals::MsgPack;
 
-sub stats { my ($e, $r) = rpc('stats'); return $r }
 sub is_gone {
     my ($e, $r, $oldest, $label) = @_;
     ok(ref $e eq 'ARRAY' && @$e == 3 && $e->[0] eq 'gone' && length($e->[1] // '') && !defined $r,

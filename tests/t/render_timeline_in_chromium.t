@@ -70,7 +70,7 @@ sub split_page {
 
 # --- the seed timeline ---------------------------------------------------------------
 my $seed_file = top_dir() . '/config/seed-events.jsonl';
-my @seed = map { from_json($_) } grep { /\S/ } split /\n/, read_file($seed_file);
+my @seed = json_lines(read_file($seed_file));
 my %seed = map { ($_->{id} => $_) } @seed;
 my ($from) = sort map { substr($_->{start}, 0, 4) } @seed;
 my ($to) = reverse sort map { substr($_->{end} // $_->{start}, 0, 4) } @seed;

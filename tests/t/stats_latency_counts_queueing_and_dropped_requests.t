@@ -13,7 +13,6 @@ use Test::More;
 use Annals::Test;
 use Annals::MsgPack;
 
-sub stats { my ($e, $r) = rpc('stats'); die 'stats failed: ' . to_json($e) if $e; return $r }
 sub req {
     my ($msgid, $method, $params) = @_;
     return Annals::MsgPack::encode([0, Annals::MsgPack::int($msgid), Annals::MsgPack::str($method),

@@ -20,7 +20,6 @@ use Annals::MsgPack;
 
 my $d = start_daemon();
 
-sub stats { my ($e, $r) = rpc('stats'); die 'stats failed: ' . to_json($e) if $e; return $r }
 sub method_figures {
     my ($s, $m) = @_;
     my $f = $s->{methods}{$m} // {};

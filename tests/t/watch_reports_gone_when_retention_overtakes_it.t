@@ -40,10 +40,10 @@ if ($pid == 0) {
 close $wr;
 END { if ($pid) { kill 'KILL', $pid; waitpid($pid, 0) } }
 
-ok(wait_until(sub { ($d->rpc('stats'))[1]{server}{subscriptions} == 1 }, 5),
+ok(wait_until(sub { stats()->{server}{subscriptions} == 1 }, 5),
    "watch --since $since (the oldest entry held - 1) subscribed");
 ($e, $r) = $batch->($_) for 4 .. 7;
-my $trimmed = ($d->rpc('stats'))[1]{trimmed};
+my $trimmed = stats()->{trimmed};
 cmp_ok($trimmed, '>=', $since + $M, "meanwhile retention trimmed everything up to $trimmed");
 
 # Now read everything it prints, until it exits.

@@ -8,6 +8,7 @@
 #                                      # listen => '127.0.0.1:0', log_level => 'debug'
 #   my $r = client('put', $json);      # or $d->client(...); $r->exit, ->out, ->err, ->json
 #   my ($err, $res) = rpc('get', { id => $id });
+#   my $s = stats();                   # the stats reply (dies if the call fails)
 #   my $c = raw_connect();             # ->send_bytes, ->send_msg, ->read_msg($t), ->is_closed($t)
 #                                      # ->call($m, $p), ->call_amid($m, $p, \@notes), ->read_available
 #   is(stop_daemon(), 0, 'clean exit'); restart(); kill_daemon();
@@ -50,7 +51,7 @@ use Annals::MsgPack;
 
 our @EXPORT = qw(
     start_daemon stop_daemon kill_daemon restart daemon
-    client spawn_client rpc raw_connect run_cmd
+    client spawn_client rpc raw_connect run_cmd stats
     annalsd_bin annals_bin build_dir top_dir slow_factor valgrind_skip heap_limit
     to_json from_json json_lines write_file read_file wait_until
 );
@@ -307,6 +308,11 @@ sub client      { daemon()->client(@_) }
 sub spawn_client { daemon()->spawn_client(@_) }
 sub rpc         { daemon()->rpc(@_) }
 sub raw_connect { daemon()->raw_connect(@_) }
+sub stats {
+    my ($e, $r) = rpc('stats');
+    croak 'stats failed: ' . to_json($e) if $e;
+    return $r;
+}
 
 package Annals::Test::Daemon;
 
