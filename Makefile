@@ -98,18 +98,19 @@ ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
 include $(BUILD)/config.mk
 endif
 
-# $(call deb_install,DEBIAN PACKAGES,PKG-CONFIG NAMES,WHAT): the shell
-# commands that install whichever of the Debian packages are missing, with
-# apt-get when we are root or have password-less sudo, or else print the
-# exact command and fail; without dpkg, pkg-config must find the libraries.
+# $(call deb_install,DEBIAN PACKAGES,CHECK,WHAT): the shell commands that
+# install whichever of the Debian packages are missing, with apt-get when we
+# are root or have password-less sudo, or else print the exact command and
+# fail. Without dpkg (another distribution), the shell command CHECK must
+# succeed instead: pkg-config for libraries, command -v for programs.
 define deb_install
 missing=""; \
 if command -v dpkg-query >/dev/null 2>&1; then \
   for p in $(1); do \
     dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
   done; \
-elif ! pkg-config --exists $(2) 2>/dev/null; then \
-  echo "annals: cannot find the $(3) ($(2)) with pkg-config" >&2; exit 1; \
+elif ! { $(2); } >/dev/null 2>&1; then \
+  echo "annals: cannot find the $(3) (this check failed: $(2))" >&2; exit 1; \
 fi; \
 if [ -n "$$missing" ]; then \
   if [ "$$(id -u)" = 0 ]; then SUDO=""; \
@@ -126,7 +127,7 @@ endef
 
 $(BUILD)/config.mk: Makefile
 	@mkdir -p $(@D)
-	@$(call deb_install,$(DEB_PKGS),$(PKG_DAEMON) $(PKG_CLIENT),build dependencies)
+	@$(call deb_install,$(DEB_PKGS),pkg-config --exists $(PKG_DAEMON) $(PKG_CLIENT),build dependencies)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKG_DAEMON) $(PKG_CLIENT))"; \
 	   echo "DAEMON_LIBS := $$(pkg-config --libs $(PKG_DAEMON)) -lpthread"; \
 	   echo "CLIENT_LIBS := $$(pkg-config --libs $(PKG_CLIENT))"; \
@@ -236,7 +237,7 @@ include $(BUILD)/config-fuzz.mk
 endif
 $(BUILD)/config-fuzz.mk: Makefile
 	@mkdir -p $(@D)
-	@$(call deb_install,clang libclang-rt-dev,$(PKG_DAEMON) $(PKG_CLIENT),fuzzing tools)
+	@$(call deb_install,clang libclang-rt-dev,command -v clang,fuzzing tools)
 	@command -v $(CC) >/dev/null || { echo "annals: make fuzz needs $(CC)" >&2; exit 1; }
 	@echo "# clang and libFuzzer checked" > $@
 
@@ -314,7 +315,7 @@ endif
 
 $(BUILD)/config-peers.mk: Makefile $(BUILD)/config.mk
 	@mkdir -p $(@D)
-	@$(call deb_install,$(PEERS_DEB_PKGS),$(PEERS_PKGS),benchmark dependencies)
+	@$(call deb_install,$(PEERS_DEB_PKGS),pkg-config --exists $(PEERS_PKGS),benchmark dependencies)
 	@{ echo "PEERS_CFLAGS := $$(pkg-config --cflags $(PEERS_PKGS))"; \
 	   echo "PEERS_LIBS := $$(pkg-config --libs $(PEERS_PKGS))"; } > $@.tmp && mv $@.tmp $@
 
@@ -403,9 +404,9 @@ TEST_DEB_PKGS := chromium fonts-dejavu-core mandoc
 test: $(LIBCHECK)
 test: all unit $(FUZZ_REPLAY) $(BUILD)/bench/bench $(if $(PEERS_READY),$(BUILD)/bench/bench_peers)
 ifneq ($(VALGRIND),)
-	@$(call deb_install,valgrind,valgrind,test dependency valgrind)
+	@$(call deb_install,valgrind,command -v valgrind,test dependency valgrind)
 endif
-	@$(call deb_install,$(TEST_DEB_PKGS),$(TEST_DEB_PKGS),test dependencies)
+	@$(call deb_install,$(TEST_DEB_PKGS),command -v chromium && command -v mandoc,test dependencies)
 	ANNALS_BUILD=$(abspath $(BUILD)) ANNALS_TOP=$(CURDIR) $(TEST_ENV) prove -I tests/lib $(PROVE_FLAGS) $(TEST_UNITS) $(TEST_FILES)
 
 # make crashtest: the crash-safety test alone, at length. Writers put,
