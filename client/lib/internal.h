@@ -164,6 +164,7 @@ int annals__is_error_note(const msgpack_unpacked *msg);
 int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, annals__raw *raw,
                            msgpack_unpacked *msg);
 /* annals__method_call: annals_call with params packed from pb (NULL: []),
+ * one map the library packed (not checked again as annals_send does),
  * whose result must be a map; what names the method in messages. */
 int annals__method_call(annals_conn *c, const char *method, const buf_t *pb,
                         annals_reply *reply);
