@@ -215,7 +215,10 @@ static int cmd_import_finish(cmd_import_state *st, cmd_import_batch *b, uint32_t
         annals_reply rep;
         json_t *res, *error;
         int rc = annals_recv(st->ctx->conn, msgid, &rep);
-        rc = cli_reply(st->ctx->conn, rc, &rep, &res, &error);
+        /* Success needs nothing of the result: no JSON is made of the
+         * batch's ids. */
+        if (rc != ANNALS_OK)
+            rc = cli_reply(st->ctx->conn, rc, &rep, &res, &error);
         annals_reply_free(&rep);
         if (rc == CLI_CONN) {
             cmd_import_clear_progress(st);
@@ -223,7 +226,6 @@ static int cmd_import_finish(cmd_import_state *st, cmd_import_batch *b, uint32_t
             return CLI_CONN;
         }
         if (rc == 0) {
-            json_decref(res);
             st->imported += (long)b->n;
             cmd_import_notes_flush(st, b, LONG_MAX);
             cmd_import_show_progress(st);

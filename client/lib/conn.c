@@ -517,20 +517,19 @@ int annals__decode(annals_conn *c, const annals__raw *raw, msgpack_unpacked *msg
 {
     size_t off = 0;
     msgpack_unpacked_init(msg);
-    /* msgpack-c's strings point into the bytes decoded: the zone gets its
-     * own copy of them, so raw may be freed or kept apart. */
+    /* msgpack-c's strings point into the bytes decoded: the zone takes them
+     * and frees them with itself, rather than holding a copy of each
+     * message (a range page is 16 MiB). */
     msgpack_zone *z = msgpack_zone_new(raw->len < 1024 ? 1024 : raw->len);
-    char *copy = z ? msgpack_zone_malloc(z, raw->len) : NULL;
-    if (!copy) {
+    if (!z || !msgpack_zone_push_finalizer(z, free, raw->data)) {
         fprintf(stderr, "annals: out of memory\n");
         abort();
     }
-    memcpy(copy, raw->data, raw->len);
     msg->zone = z;
     /* frame_scan has checked depth, lengths and size, so msgpack-c cannot
      * fail here for want of room on its stack; anything else it says is
      * still the peer's fault, never a reason to abort. */
-    if (msgpack_unpack(copy, raw->len, &off, z, &msg->data) != MSGPACK_UNPACK_SUCCESS ||
+    if (msgpack_unpack(raw->data, raw->len, &off, z, &msg->data) != MSGPACK_UNPACK_SUCCESS ||
         off != raw->len)
         return annals__fail(c, ANNALS_EPROTO, "protocol error: %s sent a message msgpack-c "
                             "cannot decode", c->label);

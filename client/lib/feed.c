@@ -120,17 +120,12 @@ static uint64_t annals__note_sub(const msgpack_unpacked *msg)
 int annals__keep_note(annals_conn *c, annals__raw *raw, const msgpack_unpacked *msg)
 {
     annals__sub *s = annals__sub_find(c, annals__note_sub(msg));
-    if (s && s->overflowed) {
-        free(raw->data);
-        raw->data = NULL;
+    if (s && s->overflowed)
         return 0;
-    }
-    if (c->notes_bytes + raw->len > ANNALS__NOTES_MAX) {
-        free(raw->data);
-        raw->data = NULL;
+    if (c->notes_bytes + raw->len > ANNALS__NOTES_MAX)
         return annals__overflow_all(c);
-    }
-    annals__queue(c, raw);
+    annals__raw copy = { xmemdup(raw->data, raw->len), raw->len };
+    annals__queue(c, &copy);
     return 0;
 }
 
@@ -349,12 +344,10 @@ int annals_follow(annals_conn *c, int timeout_ms)
             if ((rc = annals__decode(c, &raw, &msg)) == 0)
                 rc = kind = annals__classify(c, &msg, &id);
             if (rc < 0) {
-                free(raw.data);
                 msgpack_unpacked_destroy(&msg);
                 return rc;
             }
         } else if ((rc = annals__decode(c, &raw, &msg)) != 0) {
-            free(raw.data);
             msgpack_unpacked_destroy(&msg);
             return rc;
         }
@@ -363,7 +356,6 @@ int annals_follow(annals_conn *c, int timeout_ms)
                 return rc;
             continue;
         }
-        free(raw.data);
         rc = annals__deliver(c, &msg);
         msgpack_unpacked_destroy(&msg);
         if (rc)

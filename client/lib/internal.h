@@ -125,8 +125,9 @@ int annals__next_msg(annals_conn *c, int64_t deadline, int how, annals__raw *raw
 /* annals__read_pending: read the bytes the socket holds now, and no more.
  * Returns 0 or a negative status. */
 int annals__read_pending(annals_conn *c);
-/* annals__decode: raw (borrowed) as a msgpack object into msg
- * (initialised here; destroy it). Returns 0, or ANNALS_EPROTO (the
+/* annals__decode: raw as a msgpack object into msg (initialised here;
+ * destroy it). raw->data is taken, whatever is returned: msg's zone frees
+ * it, and it stays valid until then. Returns 0, or ANNALS_EPROTO (the
  * connection has failed). */
 int annals__decode(annals_conn *c, const annals__raw *raw, msgpack_unpacked *msg);
 /* annals__maps: whether the len bytes at p are exactly n msgpack maps. */
@@ -156,7 +157,7 @@ int annals__classify(annals_conn *c, const msgpack_unpacked *msg, uint32_t *msgi
 /* annals__is_error_note: whether notification msg is [2, "error",
  * [error, ...]]. */
 int annals__is_error_note(const msgpack_unpacked *msg);
-/* annals__dispatch_other: msg (destroyed here; raw its bytes, taken) is not
+/* annals__dispatch_other: msg (destroyed here; raw its bytes, which it owns) is not
  * the awaited reply: keep a response of another request, drop one that is
  * discarded, keep a notification for the feed, record an error
  * notification. Returns 0, or a negative status (a response nobody asked
@@ -164,6 +165,7 @@ int annals__is_error_note(const msgpack_unpacked *msg);
 int annals__dispatch_other(annals_conn *c, int kind, uint32_t id, annals__raw *raw,
                            msgpack_unpacked *msg);
 /* annals__method_call: annals_call with params packed from pb (NULL: []),
+ * one map the library packed (not checked again as annals_send does),
  * whose result must be a map; what names the method in messages. */
 int annals__method_call(annals_conn *c, const char *method, const buf_t *pb,
                         annals_reply *reply);
@@ -196,8 +198,8 @@ void annals__pack_kv_uint(msgpack_packer *pk, const char *key, uint64_t value);
 /* annals__sub_find: the subscription sub, or NULL. */
 annals__sub *annals__sub_find(annals_conn *c, uint64_t sub);
 void annals__sub_remove(annals_conn *c, uint64_t sub);
-/* annals__keep_note: queue the notification raw (taken; msg is its
- * decoding, borrowed) for annals_follow. Past ANNALS__NOTES_MAX queued
+/* annals__keep_note: queue a copy of the notification raw (msg is its
+ * decoding and owns its bytes; both borrowed) for annals_follow. Past ANNALS__NOTES_MAX queued
  * bytes, the queue is dropped and every subscription ends with an overflow
  * of the library's own (annals.h). Returns 0 or a negative status. */
 int annals__keep_note(annals_conn *c, annals__raw *raw, const msgpack_unpacked *msg);
